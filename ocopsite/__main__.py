@@ -1,0 +1,5 @@
+"""Allow ``python -m ocopsite``."""
+
+from ocopsite.cli import main
+
+raise SystemExit(main())

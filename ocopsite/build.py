@@ -1,0 +1,116 @@
+"""The whole pipeline, top to bottom: load → validate → catalogue → plan → render → links → write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ocopsite.catalogue import Catalogue, make_catalogue
+from ocopsite.errors import Problem, Problems, SiteError
+from ocopsite.i18n import Strings, load_strings
+from ocopsite.links import check_links
+from ocopsite.load import load_site
+from ocopsite.plan import PageSpec, plan_pages
+from ocopsite.render import Renderer, fingerprint, output_file
+from ocopsite.urls import Urls
+from ocopsite.validate import validate_site
+from ocopsite.write import write_output
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A site read and checked, ready to render."""
+
+    catalogue: Catalogue
+    strings: dict[str, Strings]
+    urls: Urls
+    pages: list[PageSpec]
+    warnings: list[Problem]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int
+    files: int
+    seconds: float
+    warnings: list[Problem]
+
+
+def build_date() -> dt.date:
+    """Today, or the day of ``SOURCE_DATE_EPOCH`` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
+
+
+def load(root: Path, today: dt.date | None = None) -> Loaded:
+    """Everything up to rendering: what ``check`` runs. Raises SiteError with every problem."""
+    problems = Problems()
+    raw = load_site(root, problems)
+    site = validate_site(raw, problems)
+    strings = load_strings(raw.ui, site.config, problems)
+    problems.raise_if_errors()
+    catalogue = make_catalogue(site, today or build_date(), problems)
+    urls = Urls({code: s.sections for code, s in strings.items()}, site.config.base_url)
+    pages = plan_pages(catalogue, urls, problems)
+    return Loaded(catalogue, strings, urls, pages, problems.warnings)
+
+
+def render_all(root: Path, loaded: Loaded) -> dict[str, bytes]:
+    """Render every page and copy the fingerprinted assets; check every link."""
+    assets = fingerprint(root / "templates" / "assets")
+    renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
+                        {name: url for name, (url, _) in assets.items()})
+    files = {url: data for url, data in assets.values()}
+    files.update(_photos(root, loaded.catalogue))
+    for page in loaded.pages:
+        try:
+            files[output_file(page)] = renderer.render(page)
+        except jinja2.TemplateError as exc:
+            raise SiteError([_template_problem(root, exc)]) from None
+    problems = Problems()
+    check_links(files, problems)
+    problems.raise_if_errors()
+    return files
+
+
+def build(root: Path, output: Path, today: dt.date | None = None) -> BuildResult:
+    """Build the site into ``output``; on any error, ``output`` is left as it was."""
+    start = time.perf_counter()
+    loaded = load(root, today)
+    files = render_all(root, loaded)
+    write_output(output, files)
+    return BuildResult(len(loaded.pages), len(files), time.perf_counter() - start, loaded.warnings)
+
+
+def _photos(root: Path, cat: Catalogue) -> dict[str, bytes]:
+    """Photos are published as they are, beside the product's other files."""
+    return {
+        f"media/products/{p.slug}/{photo.file}": (root / "content" / "products" / p.slug / photo.file).read_bytes()
+        for p in cat.site.products for photo in p.photos
+    }
+
+
+def _template_problem(root: Path, exc: jinja2.TemplateError) -> Problem:
+    """Locate a template error at its template file and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Problem(_relative(root, exc.filename), exc.lineno, exc.message or str(exc))
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".webmanifest")):
+            return Problem(_relative(root, frame.filename), frame.lineno or 0, f"template error: {exc}")
+    return Problem("templates", 0, f"template error: {exc}")
+
+
+def _relative(root: Path, filename: str) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,195 @@
+"""Step 3, catalogue: resolve cross-references and compute every grouping once.
+
+Templates never group or filter; they read the ready lists made here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ocopsite.errors import Problems, did_you_mean
+from ocopsite.load import Doc
+from ocopsite.model import Group, Place, Producer, Product, Recognition, Sector, Site, TourismSite
+
+STAR_LEVELS = (5, 4, 3)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Status:
+    """A certificate's status on a given day, and the range of possible expiry dates."""
+
+    code: str
+    expires_from: dt.date | None = None
+    expires_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A product with everything it refers to resolved."""
+
+    product: Product
+    producer: Producer
+    place: Place | None
+    group: Group
+    sector: Sector
+    sold_at: tuple[TourismSite, ...]
+    status: Status
+
+    @property
+    def slug(self) -> str:
+        return self.product.slug
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The whole site, cross-referenced, with its groupings."""
+
+    site: Site
+    today: dt.date
+    products: tuple[Entry, ...]
+    by_stars: Mapping[int, tuple[Entry, ...]]
+    by_group: Mapping[str, tuple[Entry, ...]]
+    by_place: Mapping[str, tuple[Entry, ...]]
+    by_producer: Mapping[str, tuple[Entry, ...]]
+    by_tourism: Mapping[str, tuple[Entry, ...]]
+    producers: tuple[Producer, ...]
+    producers_by_place: Mapping[str, tuple[Producer, ...]]
+    tourism: tuple[TourismSite, ...]
+    tourism_by_place: Mapping[str, tuple[TourismSite, ...]]
+    places: tuple[Place, ...]
+    product_places: tuple[Place, ...]
+    place_index: Mapping[str, Place]
+    sectors: tuple[Sector, ...]
+    groups: tuple[Group, ...]
+    top: tuple[Entry, ...]
+    recent: tuple[Entry, ...]
+
+
+def certificate_status(rec: Recognition | None, today: dt.date, soon_days: int) -> Status:
+    """Valid, expiring (within ``soon_days``), expired, revoked, re-evaluating or unknown."""
+    if rec is not None and rec.status:
+        return Status(rec.status)
+    expiry = rec.expiry if rec else None
+    if expiry is None:
+        return Status("unknown")
+    first, last = expiry.earliest(), expiry.latest()
+    if last < today:
+        code = "expired"
+    elif first > today + dt.timedelta(days=soon_days):
+        code = "valid"
+    elif first >= today:
+        code = "expiring"
+    else:
+        code = "unknown"
+    return Status(code, first, last)
+
+
+def make_catalogue(site: Site, today: dt.date, problems: Problems) -> Catalogue:
+    """Resolve every slug a record names and group the products every way the site shows them."""
+    refs = _References(site, problems)
+    entries = sorted(
+        (e for p in site.products if (e := refs.entry(p, today)) is not None),
+        key=lambda e: (-e.product.stars, _fold(e.product.name.texts[0][1]), e.slug),
+    )
+    for producer in site.producers:
+        refs.place(producer.place, producer.doc, "place")
+    for spot in site.tourism:
+        refs.place(spot.place, spot.doc, "place")
+    problems.raise_if_errors()
+    _warn_unused(site, entries, problems)
+    producers = tuple(sorted(site.producers, key=lambda p: (_fold(p.name.texts[0][1]), p.slug)))
+    tourism = tuple(sorted(site.tourism, key=lambda t: (_fold(t.name.texts[0][1]), t.slug)))
+    by_place = _group(entries, lambda e: [e.place.slug] if e.place else [])
+    producers_by_place = _group(producers, lambda p: [p.place] if p.place else [])
+    tourism_by_place = _group(tourism, lambda t: [t.place] if t.place else [])
+    used = set(by_place) | set(producers_by_place) | set(tourism_by_place)
+    by_group = _group(entries, lambda e: [e.group.slug])
+    return Catalogue(
+        site=site, today=today, products=tuple(entries),
+        by_stars={n: tuple(e for e in entries if e.product.stars == n) for n in STAR_LEVELS},
+        by_group=by_group, by_place=by_place,
+        by_producer=_group(entries, lambda e: [e.producer.slug]),
+        by_tourism=_group(entries, lambda e: [t.slug for t in e.sold_at]),
+        producers=producers, producers_by_place=producers_by_place,
+        tourism=tourism, tourism_by_place=tourism_by_place,
+        places=tuple(p for p in site.places if p.slug in used),
+        product_places=tuple(p for p in site.places if p.slug in by_place),
+        place_index={p.slug: p for p in site.places},
+        sectors=site.sectors,
+        groups=tuple(g for s in site.sectors for g in s.groups if g.slug in by_group),
+        top=tuple(e for e in entries if e.product.stars >= 4),
+        recent=tuple(sorted(
+            (e for e in entries if e.product.recognition and e.product.recognition.date),
+            key=lambda e: (e.product.recognition.date.earliest(), e.slug),  # type: ignore[union-attr]
+            reverse=True,
+        )),
+    )
+
+
+class _References:
+    def __init__(self, site: Site, problems: Problems) -> None:
+        self.site = site
+        self.problems = problems
+        self.producers = {p.slug: p for p in site.producers}
+        self.places = {p.slug: p for p in site.places}
+        self.groups = {g.slug: g for s in site.sectors for g in s.groups}
+        self.sectors = {s.slug: s for s in site.sectors}
+        self.tourism = {t.slug: t for t in site.tourism}
+
+    def find(self, table: Mapping[str, object], slug: str, doc: Doc, key: tuple[str | int, ...], what: str) -> bool:
+        if slug in table:
+            return True
+        self.problems.error(doc.path, doc.line(*key), f"unknown {what} '{slug}'{did_you_mean(slug, table)}")
+        return False
+
+    def place(self, slug: str | None, doc: Doc, *key: str | int) -> Place | None:
+        if slug is None or not self.find(self.places, slug, doc, key, "place"):
+            return None
+        return self.places[slug]
+
+    def entry(self, product: Product, today: dt.date) -> Entry | None:
+        doc = product.doc
+        ok = self.find(self.producers, product.producer, doc, ("producer",), "producer")
+        ok &= self.find(self.groups, product.category, doc, ("category",), "category")
+        sold = [t for i, t in enumerate(product.sold_at) if self.find(self.tourism, t, doc, ("sold_at", i), "tourism site")]
+        if not ok:
+            return None
+        producer = self.producers[product.producer]
+        place = self.place(product.place, doc, "place") if product.place else self.places.get(producer.place or "")
+        group = self.groups[product.category]
+        status = certificate_status(product.recognition, today, self.site.config.expiring_soon_days)
+        if status.code == "expired":
+            self.problems.warning(doc.path, doc.line("recognition"), "the certificate has expired")
+        return Entry(product, producer, place, group, self.sectors[group.sector],
+                     tuple(self.tourism[t] for t in sold), status)
+
+
+def _warn_unused(site: Site, entries: list[Entry], problems: Problems) -> None:
+    used_producers = {e.producer.slug for e in entries}
+    used_sites = {t.slug for e in entries for t in e.sold_at}
+    for producer in site.producers:
+        if producer.slug not in used_producers:
+            problems.warning(producer.doc.path, 1, f"no product names producer '{producer.slug}'")
+    for spot in site.tourism:
+        if spot.slug not in used_sites:
+            problems.warning(spot.doc.path, 1, f"no product is sold at '{spot.slug}' (sold_at)")
+
+
+def _group(items: Iterable[T], keys: Callable[[T], list[str]]) -> dict[str, tuple[T, ...]]:
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        for key in keys(item):
+            groups.setdefault(key, []).append(item)
+    return {k: tuple(v) for k, v in sorted(groups.items())}
+
+
+def _fold(text: str) -> str:
+    """A sort key that orders Vietnamese names as readers expect: Đ with D, accents ignored."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -1,0 +1,100 @@
+"""UI strings and the formatting of numbers, dates and prices for each language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton, get_month_names
+from babel.numbers import format_currency, format_decimal
+
+from ocopsite.errors import Problems
+from ocopsite.load import Doc
+from ocopsite.model import PartialDate, Price, SiteConfig
+
+SECTIONS = ("products", "stars", "producers", "tourism", "categories", "places", "search")
+
+
+@dataclass(frozen=True)
+class Strings:
+    """One language's UI strings (flattened to dotted keys) and section slugs."""
+
+    lang: str
+    texts: Mapping[str, str]
+    sections: Mapping[str, str]
+    locale: Locale
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self.texts[key]
+        return text.format(**values) if values else text
+
+    def plural(self, key: str, n: int) -> str:
+        """A counted phrase in the right plural form: "1 product", "3 products", "3 sản phẩm"."""
+        form = self.locale.plural_form(n)
+        text = self.texts.get(f"{key}.{form}") or self.texts[f"{key}.other"]
+        return text.format(n=self.number(n))
+
+    def date(self, value: PartialDate | dt.date | None) -> str:
+        """A date at the precision it is known: "16 tháng 1, 2025", "December 2020", "2023"."""
+        if value is None:
+            return ""
+        if isinstance(value, dt.date):
+            return str(format_date(value, "long", locale=self.locale))
+        if value.day:
+            return str(format_date(value.earliest(), "long", locale=self.locale))
+        if value.month:
+            return str(format_skeleton("yMMMM", value.earliest(), locale=self.locale))
+        return str(value.year)
+
+    def number(self, value: float) -> str:
+        return str(format_decimal(value, locale=self.locale))
+
+    def price(self, price: Price) -> str:
+        """A price range in VND, in this language's number format."""
+        amounts = [format_currency(v, "VND", locale=self.locale) for v in (price.min, price.max) if v is not None]
+        if len(amounts) == 2 and price.min == price.max:
+            amounts = amounts[:1]
+        return " – ".join(str(a) for a in amounts)
+
+    def month(self, number: int) -> str:
+        return str(get_month_names("wide", "stand-alone", locale=self.locale)[number])
+
+
+def load_strings(ui: Mapping[str, Doc], config: SiteConfig, problems: Problems) -> dict[str, Strings]:
+    """Every site language needs ``templates/i18n/<code>.yaml`` with every key the default has."""
+    flat = {code: _flatten(doc.data if isinstance(doc.data, dict) else {}) for code, doc in ui.items()}
+    default = config.default_language.code
+    strings = {}
+    for lang in config.languages:
+        if lang.code not in ui:
+            problems.error(f"templates/i18n/{lang.code}.yaml", 0, f"missing: UI strings for language '{lang.code}'")
+            continue
+        doc = ui[lang.code]
+        for key in sorted(set(flat.get(default, {})) - set(flat[lang.code])):
+            problems.error(doc.path, 1, f"missing UI string '{key}' (present in {default}.yaml)")
+        sections = {k[len("sections."):]: v for k, v in flat[lang.code].items() if k.startswith("sections.")}
+        for name in SECTIONS:
+            if name not in sections:
+                problems.error(doc.path, doc.line("sections"), f"missing section slug 'sections.{name}'")
+        strings[lang.code] = Strings(lang.code, flat[lang.code], sections, _locale(lang.code))
+    return strings
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = str(value)
+    return out
+
+
+def _locale(code: str) -> Locale:
+    try:
+        return Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")

@@ -1,0 +1,217 @@
+"""Step 1, load: read the site's files into raw records that remember line numbers.
+
+Nothing here knows what a field means; ``validate`` does. YAML is composed into
+nodes (never constructed as arbitrary objects), so a content file cannot run code,
+and every value keeps the line it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ocopsite.errors import Problems
+
+MAX_FILE_BYTES = 2_000_000
+BUNDLE_FILES = {"products": "product.yaml", "producers": "producer.yaml", "tourism": "site.yaml", "pages": ""}
+
+Key = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A parsed YAML file: plain data plus the line of every key and item."""
+
+    path: str
+    data: Any
+    lines: Mapping[Key, int] = field(repr=False, compare=False)
+
+    def line(self, *keys: str | int) -> int:
+        """The line of ``keys`` or of its nearest enclosing value."""
+        path: Key = tuple(keys)
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A Markdown file."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """One folder of ``content/products``, ``producers``, ``tourism`` or ``pages``."""
+
+    section: str
+    slug: str
+    folder: str
+    doc: Doc | None
+    texts: Mapping[str, Text]
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RawSite:
+    """Everything read from disk, before validation."""
+
+    root: Path
+    config: Doc | None
+    places: Doc | None
+    categories: Doc | None
+    bundles: tuple[Bundle, ...]
+    ui: Mapping[str, Doc]
+
+
+def load_site(root: Path, problems: Problems) -> RawSite:
+    """Read ``site.yaml``, ``content/`` and the UI strings under ``templates/i18n``."""
+    root = root.resolve()
+    reader = _Reader(root, problems)
+    bundles = [b for section in BUNDLE_FILES for b in reader.bundles(section)]
+    ui_dir = root / "templates" / "i18n"
+    ui = {p.stem: d for p in sorted(ui_dir.glob("*.yaml")) if (d := reader.yaml(p)) is not None}
+    return RawSite(
+        root=root,
+        config=reader.yaml(root / "site.yaml", required=True),
+        places=reader.yaml(root / "content" / "places.yaml", required=True),
+        categories=reader.yaml(root / "content" / "categories.yaml", required=True),
+        bundles=tuple(bundles),
+        ui=ui,
+    )
+
+
+class _Reader:
+    def __init__(self, root: Path, problems: Problems) -> None:
+        self.root = root
+        self.problems = problems
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def read(self, path: Path) -> str | None:
+        """The text of a file inside the site, or None after reporting why not."""
+        name = self.rel(path)
+        try:
+            real = path.resolve(strict=True)
+            if not real.is_relative_to(self.root):
+                self.problems.error(name, 0, "links to a file outside the site folder")
+                return None
+            if real.stat().st_size > MAX_FILE_BYTES:
+                self.problems.error(name, 0, f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+                return None
+            return real.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            self.problems.error(name, 0, f"is not UTF-8 text (byte {exc.start})")
+        except (OSError, RuntimeError) as exc:
+            self.problems.error(name, 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
+        return None
+
+    def yaml(self, path: Path, required: bool = False) -> Doc | None:
+        """Parse a YAML file, reporting syntax errors and duplicate keys."""
+        name = self.rel(path)
+        if not path.is_file():
+            if required:
+                self.problems.error(name, 0, "file is missing")
+            return None
+        text = self.read(path)
+        return None if text is None else parse_yaml(name, text, self.problems)
+
+    def bundles(self, section: str) -> list[Bundle]:
+        folder = self.root / "content" / section
+        if not folder.is_dir():
+            return []
+        found = []
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            if not entry.is_dir():
+                self.problems.error(self.rel(entry), 0, f"content/{section}/ holds only folders, one per bundle")
+                continue
+            found.append(self.bundle(section, entry))
+        return found
+
+    def bundle(self, section: str, folder: Path) -> Bundle:
+        main = BUNDLE_FILES[section]
+        doc = self.yaml(folder / main, required=True) if main else None
+        texts: dict[str, Text] = {}
+        files = []
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith(".") or entry.name == main:
+                continue
+            if entry.suffix == ".md" and entry.is_file():
+                text = self.read(entry)
+                if text is not None:
+                    texts[entry.stem] = Text(self.rel(entry), text)
+            else:
+                files.append(entry.name)
+        return Bundle(section, folder.name, self.rel(folder), doc, texts, tuple(files))
+
+
+class _Composer:
+    """Turns YAML nodes into plain data, recording lines, duplicates and aliases."""
+
+    def __init__(self, path: str, problems: Problems) -> None:
+        self.path = path
+        self.problems = problems
+        self.lines: dict[Key, int] = {}
+        self.seen: set[int] = set()
+        self.scalars = yaml.SafeLoader("")
+
+    def value(self, node: yaml.Node, key: Key) -> Any:
+        self.lines[key] = node.start_mark.line + 1
+        if id(node) in self.seen:
+            self.problems.error(self.path, node.start_mark.line + 1, "YAML aliases (*name) are not allowed")
+            return None
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, key)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, (*key, i)) for i, item in enumerate(node.value)]
+        return self.scalars.construct_object(node)
+
+    def mapping(self, node: yaml.MappingNode, key: Key) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            name = self.scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(name, (str, int)) or isinstance(name, bool):
+                self.problems.error(self.path, line, "a key must be a plain word")
+                continue
+            if name in result:
+                first = self.lines[(*key, name)]
+                self.problems.error(self.path, line, f"duplicate key '{name}' (first given on line {first})")
+                continue
+            result[name] = self.value(value_node, (*key, name))
+            self.lines[(*key, name)] = line
+        return result
+
+
+def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
+    """Parse YAML text into a ``Doc``; report and return None on syntax errors."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problems.error(path, line, f"YAML syntax error: {exc.problem or exc.context} (column {col})")
+        return None
+    except yaml.YAMLError as exc:
+        problems.error(path, 0, f"YAML error: {exc}")
+        return None
+    if node is None:
+        return Doc(path, None, {(): 1})
+    composer = _Composer(path, problems)
+    try:
+        data = composer.value(node, ())
+    except yaml.constructor.ConstructorError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        problems.error(path, line, f"YAML value error: {exc.problem}")
+        return None
+    return Doc(path, data, composer.lines)

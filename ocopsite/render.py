@@ -1,0 +1,111 @@
+"""Step 5, render: Jinja templates (strict, autoescaped) turn page specs into bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup, escape
+
+from ocopsite.catalogue import Catalogue
+from ocopsite.i18n import Strings
+from ocopsite.model import Body, Language, Localized
+from ocopsite.plan import PageSpec
+from ocopsite.urls import Key, Urls, feed, file_of, relative, short_link
+
+INTERNAL_HREF = re.compile(r'href="/([^"]*)"')
+
+
+def fingerprint(assets_dir: Path) -> dict[str, tuple[str, bytes]]:
+    """Each asset's fingerprinted URL ("assets/style.1a2b3c4d.css") and bytes."""
+    found = {}
+    for path in sorted(p for p in assets_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        data = path.read_bytes()
+        name = path.relative_to(assets_dir).as_posix()
+        stem, dot, ext = name.rpartition(".")
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        found[name] = (f"assets/{stem}.{digest}.{ext}" if dot else f"assets/{name}.{digest}", data)
+    return found
+
+
+class Renderer:
+    """Renders pages; each page gets helpers bound to its own URL and language."""
+
+    def __init__(self, templates: Path, cat: Catalogue, strings: Mapping[str, Strings], urls: Urls,
+                 assets: Mapping[str, str]) -> None:
+        self.cat = cat
+        self.strings = strings
+        self.urls = urls
+        self.assets = assets
+        self.languages = {lang.code: lang for lang in cat.site.config.languages}
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
+                                strings=strings, short_link=short_link,
+                                root_path=urlsplit(cat.site.config.base_url).path)
+
+    def render(self, page: PageSpec) -> bytes:
+        """The bytes of one page."""
+        return self.env.get_template(page.template).render(self.context(page)).encode()
+
+    def context(self, page: PageSpec) -> dict[str, Any]:
+        lang = self.languages[page.lang] if page.lang else self.cat.site.config.default_language
+        here = page.url
+
+        def url(section: str, key: Key = None, in_lang: str | None = None) -> str:
+            return relative(here, self.urls.page(in_lang or lang.code, section, key))
+
+        return {
+            **page.data,
+            "page": page,
+            "lang": lang,
+            "t": self.strings[lang.code],
+            "url": url,
+            "link": lambda target: relative(here, target),
+            "asset": lambda name: relative(here, self.assets[name]),
+            "absolute": self.urls.absolute,
+            "page_url": self.urls.page,
+            "feed_url": feed,
+            "alternates": self.alternates(page),
+            "tx": lambda value: self.text(value, lang)[0],
+            "lx": lambda value: self.marked(value, lang),
+            "body": lambda value: self.body(value, lang, here),
+        }
+
+    def alternates(self, page: PageSpec) -> list[tuple[Language, str]]:
+        """The same page in every language, for the switch and hreflang links."""
+        if not page.localized or page.section in ("", None):
+            return []
+        return [(lang, self.urls.page(lang.code, page.section, page.key)) for lang in self.languages.values()]
+
+    def text(self, value: Localized | None, lang: Language) -> tuple[str, str]:
+        return value.get(lang.chain) if value is not None else ("", lang.code)
+
+    def marked(self, value: Localized | None, lang: Language) -> Markup:
+        """A localized text, wrapped in ``lang`` when it falls back to another language."""
+        text, used = self.text(value, lang)
+        return escape(text) if used == lang.code else Markup('<span lang="{}">{}</span>').format(used, text)
+
+    def body(self, value: Body, lang: Language, here: str) -> Markup:
+        """Sanitised Markdown HTML, internal links made relative, fallback marked with ``lang``."""
+        if value.html is None:
+            return Markup("")
+        html, used = value.html.get(lang.chain)
+        html = INTERNAL_HREF.sub(lambda m: f'href="{relative(here, m.group(1))}"', html)
+        return Markup(html if used == lang.code else f'<div lang="{used}">{html}</div>')
+
+
+def output_file(page: PageSpec) -> str:
+    """Where a page is written inside the output folder."""
+    return file_of(page.url)

@@ -1,0 +1,91 @@
+"""``ocopsite serve``: build, serve ``output/`` on 127.0.0.1, rebuild once per burst of saves.
+
+The server always shows the last good build: a build that fails leaves ``output/`` as it
+was, and the reasons are printed. Every rebuild is the same full build as ``ocopsite build``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from livereload import Server
+from livereload.watcher import Watcher
+
+from ocopsite.build import build
+from ocopsite.errors import SiteError
+from ocopsite.write import OutputError
+
+Snapshot = dict[str, tuple[int, int]]
+QUIET_SECONDS = 0.3
+
+
+def sources(site: Path) -> Snapshot:
+    """The modification time and size of every file the build reads (never ``output/``)."""
+    files = [site / "site.yaml", *(p for d in ("content", "templates") for p in (site / d).rglob("*"))]
+    snapshot = {}
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            snapshot[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    return snapshot
+
+
+class SourceWatcher(Watcher):  # type: ignore[misc]
+    """Waits until a burst of saves is over, then calls ``rebuild`` once."""
+
+    def __init__(self, site: Path, rebuild: Callable[[], bool]) -> None:
+        super().__init__()
+        self.site = site
+        self.rebuild = rebuild
+        self.snapshot = sources(site)
+
+    def examine(self) -> tuple[str | None, float | None]:
+        if self._changes:
+            return self._changes.pop()  # type: ignore[no-any-return]
+        current = sources(self.site)
+        if current == self.snapshot:
+            return None, None
+        while True:
+            time.sleep(QUIET_SECONDS)
+            later = sources(self.site)
+            if later == current:
+                break
+            current = later
+        self.snapshot = current
+        return ("*", None) if self.rebuild() else (None, None)
+
+
+def rebuild_into(site: Path, output: Path) -> Callable[[], bool]:
+    """A rebuild that reports, and never raises, so the server keeps running."""
+
+    def rebuild() -> bool:
+        try:
+            result = build(site, output)
+        except SiteError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print("Build failed; still serving the last good build.", file=sys.stderr, flush=True)
+            return False
+        except (OutputError, OSError) as exc:
+            print(f"error: {exc}; still serving the last good build.", file=sys.stderr, flush=True)
+            return False
+        print(f"Rebuilt {result.pages} pages in {result.seconds:.2f} s", file=sys.stderr, flush=True)
+        return True
+
+    return rebuild
+
+
+def serve(site: Path, output: Path, host: str, port: int) -> None:
+    """Build, then serve and watch until interrupted."""
+    rebuild = rebuild_into(site, output)
+    rebuild()
+    output.mkdir(parents=True, exist_ok=True)
+    server = Server(watcher=SourceWatcher(site, rebuild))
+    print(f"Serving {output} on http://{host}:{port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    server.serve(root=str(output), host=host, port=port, restart_delay=0)

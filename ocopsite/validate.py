@@ -1,0 +1,211 @@
+"""Step 2, validate: raw records become frozen model objects; every problem is collected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocopsite import schema
+from ocopsite.checker import SLUG, Checker
+from ocopsite.errors import Problems, SiteError
+from ocopsite.load import Bundle, Doc, RawSite, Text
+from ocopsite.markup import internal_links, split_title, to_html
+from ocopsite.model import (
+    Body, FreePage, Group, Language, Localized, Location, Photo, Place, Price, Producer, Product,
+    Recognition, Sector, Shop, Site, SiteConfig, SourceRef, TourismSite,
+)
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def validate_site(raw: RawSite, problems: Problems) -> Site:
+    """Check every record against its schema and build the model; raise if anything is wrong."""
+    if raw.config is None:
+        problems.raise_if_errors()
+        raise SiteError([])
+    config = site_config(raw.config, problems)
+    problems.raise_if_errors()
+    assert config is not None
+    codes = tuple(lang.code for lang in config.languages)
+    site = Site(
+        config=config,
+        products=_bundles(raw, "products", codes, problems, product),
+        producers=_bundles(raw, "producers", codes, problems, producer),
+        tourism=_bundles(raw, "tourism", codes, problems, tourism_site),
+        places=places(raw.places, codes, problems) if raw.places else (),
+        sectors=sectors(raw.categories, codes, problems) if raw.categories else (),
+        pages=tuple(p for b in raw.bundles if b.section == "pages" if (p := free_page(b, codes, problems))),
+    )
+    problems.raise_if_errors()
+    return site
+
+
+def site_config(doc: Doc, problems: Problems) -> SiteConfig | None:
+    """Read ``site.yaml``: languages first, since every localized field depends on them."""
+    raw_languages = doc.data.get("languages") if isinstance(doc.data, dict) else None
+    codes = tuple(str(x.get("code")) for x in raw_languages or [] if isinstance(x, dict)) or ("vi",)
+    data = Checker(doc, codes, problems).fields(doc.data, schema.SITE)
+    if data is None or "languages" not in data or "title" not in data:
+        return None
+    languages = tuple(_language(item, codes, i) for i, item in enumerate(data["languages"]))
+    if len(set(codes)) != len(codes):
+        problems.error(doc.path, doc.line("languages"), "a language is listed twice")
+    return SiteConfig(
+        title=data["title"],
+        description=data.get("description"),
+        province=data.get("province"),
+        base_url=data["base_url"],
+        languages=languages,
+        expiring_soon_days=data.get("expiring_soon_days", 90),
+    )
+
+
+def _language(item: dict[str, Any], codes: tuple[str, ...], index: int) -> Language:
+    fallback = [c for c in item.get("fallback", []) if c != item["code"]]
+    if codes[0] not in fallback and index > 0:
+        fallback.append(codes[0])
+    return Language(item["code"], item["name"], tuple(fallback))
+
+
+def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Problems, build: Any) -> tuple[Any, ...]:
+    found = []
+    for bundle in raw.bundles:
+        if bundle.section != section or not _bundle_ok(bundle, codes, problems):
+            continue
+        assert bundle.doc is not None
+        checker = Checker(bundle.doc, codes, problems)
+        fields = checker.fields(bundle.doc.data, getattr(schema, _SCHEMAS[section]))
+        if fields is not None and all(k in fields for k, f in getattr(schema, _SCHEMAS[section]).items() if f.required):
+            found.append(build(bundle, fields, body(bundle, codes, problems), checker))
+    return tuple(found)
+
+
+_SCHEMAS = {"products": "PRODUCT", "producers": "PRODUCER", "tourism": "TOURISM"}
+
+
+def _bundle_ok(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> bool:
+    if not SLUG.match(bundle.slug):
+        problems.error(bundle.folder, 0, f"folder name '{bundle.slug}' is not a valid slug "
+                       "(lowercase letters a-z, digits and hyphens)")
+        return False
+    for lang in bundle.texts:
+        if lang not in codes:
+            problems.error(bundle.texts[lang].path, 0, f"'{lang}' is not a language of this site ({', '.join(codes)})")
+    return bundle.doc is not None or bundle.section == "pages"
+
+
+def body(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> Body:
+    """The bundle's Markdown texts as safe HTML, with the internal links they make."""
+    texts = [(code, bundle.texts[code]) for code in codes if code in bundle.texts]
+    for code in codes[1:]:
+        if code not in bundle.texts and codes[0] in bundle.texts:
+            problems.warning(f"{bundle.folder}/{code}.md", 0, f"no '{code}' text; the '{codes[0]}' text is shown")
+    if not texts:
+        return Body()
+    return Body(
+        html=Localized(tuple((code, to_html(t.text)) for code, t in texts)),
+        links=tuple(link for _, t in texts for link in internal_links(t)),
+    )
+
+
+def _sources(fields: dict[str, Any]) -> tuple[SourceRef, ...]:
+    return tuple(SourceRef(s["title"], s.get("url"), s.get("date")) for s in fields.get("sources", []))
+
+
+def _location(fields: dict[str, Any]) -> Location | None:
+    loc = fields.get("location")
+    return Location(float(loc["lat"]), float(loc["lon"])) if loc and "lat" in loc and "lon" in loc else None
+
+
+def product(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker) -> Product:
+    """Build a product, checking what the schema alone cannot: photos and price order."""
+    rec = f.get("recognition")
+    price = f.get("price")
+    if price and price.get("min") is not None and price.get("max") is not None and price["min"] > price["max"]:
+        checker.error(("price", "max"), "'price.max' is lower than 'price.min'")
+    return Product(
+        slug=bundle.slug, name=f["name"], stars=f["stars"], category=f["category"], producer=f["producer"],
+        place=f.get("place"), summary=f.get("summary"),
+        recognition=Recognition(**rec) if rec else None,
+        price=Price(price.get("min"), price.get("max"), price.get("unit")) if price else None,
+        photos=tuple(_photos(bundle, f.get("photos", []), checker)),
+        sold_at=tuple(f.get("sold_at", [])), shops=tuple(Shop(s["name"], s["url"]) for s in f.get("shops", [])),
+        season=tuple(sorted(set(f.get("season", [])))), sources=_sources(f), body=text, doc=checker.doc,
+    )
+
+
+def _photos(bundle: Bundle, photos: list[dict[str, Any]], checker: Checker) -> list[Photo]:
+    found = []
+    for i, photo in enumerate(photos):
+        name = photo["file"]
+        if "/" in name or "\\" in name or name.startswith("."):
+            checker.error(("photos", i, "file"), f"photo '{name}' must be a file name in this folder, without a path")
+        elif name not in bundle.files:
+            checker.error(("photos", i, "file"), f"photo '{name}' does not exist in {bundle.folder}/")
+        elif not name.lower().endswith(PHOTO_SUFFIXES):
+            checker.error(("photos", i, "file"), f"photo '{name}' is not a .jpg, .png or .webp image")
+        else:
+            found.append(Photo(name, photo["alt"]))
+    return found
+
+
+def producer(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker) -> Producer:
+    """Build a producer."""
+    return Producer(
+        slug=bundle.slug, name=f["name"], kind=f["kind"], place=f.get("place"), address=f.get("address"),
+        phone=f.get("phone"), email=f.get("email"), website=f.get("website"), location=_location(f),
+        visitors=f.get("visitors", False), opening_hours=f.get("opening_hours"), sources=_sources(f),
+        body=text, doc=checker.doc,
+    )
+
+
+def tourism_site(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker) -> TourismSite:
+    """Build a tourism site or point of sale."""
+    return TourismSite(
+        slug=bundle.slug, name=f["name"], kind=f["kind"], place=f.get("place"), address=f.get("address"),
+        phone=f.get("phone"), website=f.get("website"), location=_location(f),
+        opening_hours=f.get("opening_hours"), sources=_sources(f), body=text, doc=checker.doc,
+    )
+
+
+def places(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Place, ...]:
+    """Read ``places.yaml``."""
+    items = Checker(doc, codes, problems).value(doc.data, schema.PLACES, ())
+    return tuple(
+        Place(p["slug"], p["name"], p["kind"], p.get("formerly"))
+        for p in (items if isinstance(items, list) else []) if {"slug", "name", "kind"} <= p.keys()
+    )
+
+
+def sectors(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Sector, ...]:
+    """Read ``categories.yaml``: sectors (ngành) and their groups (nhóm)."""
+    items = Checker(doc, codes, problems).value(doc.data, schema.CATEGORIES, ())
+    return tuple(
+        Sector(s["slug"], s["number"], s["name"], tuple(
+            Group(g["slug"], g["number"], g["name"], s["slug"]) for g in s["groups"] if {"slug", "number", "name"} <= g.keys()
+        ))
+        for s in (items if isinstance(items, list) else []) if {"slug", "number", "name", "groups"} <= s.keys()
+    )
+
+
+def free_page(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> FreePage | None:
+    """A free page: each language's Markdown starts with its ``# Title``."""
+    if not _bundle_ok(bundle, codes, problems):
+        return None
+    if codes[0] not in bundle.texts:
+        problems.error(f"{bundle.folder}/{codes[0]}.md", 0, f"missing: a page needs its '{codes[0]}' text")
+        return None
+    titles, bodies = [], []
+    for code in codes:
+        if code in bundle.texts:
+            source = bundle.texts[code]
+            title, rest = split_title(source.text)
+            if title is None:
+                problems.error(source.path, 1, "a page must start with its title as a '# Title' line")
+                continue
+            titles.append((code, title))
+            bodies.append((code, Text(source.path, rest)))
+    if not titles or titles[0][0] != codes[0]:
+        return None
+    body_ = Body(Localized(tuple((c, to_html(t.text)) for c, t in bodies)),
+                 tuple(link for _, t in bodies for link in internal_links(t)))
+    return FreePage(bundle.slug, Localized(tuple(titles)), body_)

@@ -1,0 +1,76 @@
+"""Step 7, write: fill a temporary folder, then swap it into place in one step.
+
+A build that fails, or is killed, never leaves ``output/`` half written.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+MARKER = ".ocopsite"
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+class OutputError(Exception):
+    """The output folder cannot be written or replaced."""
+
+
+def write_output(output: Path, files: Mapping[str, bytes]) -> None:
+    """Write every file into a sibling temporary folder, then swap it with ``output``."""
+    output = output.absolute()
+    _refuse_foreign(output)
+    parent = output.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(parent, output.name)
+    staging = parent / f".{output.name}.new-{os.getpid()}"
+    try:
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        (staging / MARKER).write_bytes(b"")
+        _swap(staging, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _refuse_foreign(output: Path) -> None:
+    """Never replace a folder that ocopsite did not write."""
+    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / MARKER).exists())):
+        raise OutputError(f"{output}: not an ocopsite output folder; refusing to replace it (remove it first)")
+
+
+def _remove_leftovers(parent: Path, name: str) -> None:
+    for path in parent.glob(f".{name}.new-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _swap(staging: Path, output: Path) -> None:
+    """Exchange the two folders atomically where the system can, else in two renames."""
+    if not output.exists():
+        os.rename(staging, output)
+        return
+    if _exchange(staging, output):
+        return
+    old = output.with_name(f".{output.name}.new-{os.getpid()}-old")
+    os.rename(output, old)
+    os.rename(staging, output)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Linux renameat2(RENAME_EXCHANGE): both names stay valid at every instant."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
