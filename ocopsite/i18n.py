@@ -60,7 +60,7 @@ class Strings:
         return " – ".join(str(a) for a in amounts)
 
     def month(self, number: int) -> str:
-        return str(get_month_names("wide", "stand-alone", locale=self.locale)[number])
+        return str(get_month_names("wide", "format", locale=self.locale)[number])
 
 
 def load_strings(ui: Mapping[str, Doc], config: SiteConfig, problems: Problems) -> dict[str, Strings]:

@@ -1,0 +1,71 @@
+"""Shared helpers: fixture sites are copied into a temporary folder with the catalogue's
+templates underneath, so each test builds real files with the real templates."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ocopsite.build import BuildResult, build
+
+REPO = Path(__file__).resolve().parent.parent
+SITES = Path(__file__).resolve().parent / "sites"
+EPOCH = "1748736000"  # 2025-06-01T00:00:00Z: the build date of every test build
+
+
+@pytest.fixture(autouse=True)
+def source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def copy_site(name: str, dest: Path) -> Path:
+    """Copy ``tests/sites/<name>`` over the repository's templates into ``dest``."""
+    site = dest / name
+    shutil.copytree(REPO / "templates", site / "templates")
+    shutil.copytree(SITES / name, site, dirs_exist_ok=True)
+    return site
+
+
+def build_site(site: Path, output: Path | None = None) -> tuple[Path, BuildResult]:
+    output = output or site / "output"
+    return output, build(site, output)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "ocopsite", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def minimal(tmp_path: Path) -> Path:
+    return copy_site("minimal", tmp_path)
+
+
+@pytest.fixture(scope="session")
+def catalogue_output(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The real Khánh Hòa catalogue, built once for every test that reads it."""
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    output = tmp_path_factory.mktemp("catalogue") / "output"
+    build(REPO, output)
+    yield output
+
+
+@pytest.fixture(scope="session")
+def minimal_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal fixture site, built once."""
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    site = copy_site("minimal", tmp_path_factory.mktemp("minimal"))
+    output, _ = build_site(site)
+    return output

@@ -1,0 +1,73 @@
+"""The same output works under any sub-folder of a real HTTP server."""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import threading
+import urllib.request
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+LINK = re.compile(r'(?:href|src)="([^"]+)"')
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    handler = functools.partial(QuietHandler, directory=str(tmp_path))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", tmp_path
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def crawl(*starts: str) -> tuple[set[str], list[str]]:
+    """Follow every same-host link from ``starts``; return pages seen and failures."""
+    host = urlsplit(starts[0]).netloc
+    seen: set[str] = set()
+    failed: list[str] = []
+    queue = list(starts)
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body = response.read()
+                kind = response.headers.get("Content-Type", "")
+        except OSError as exc:
+            failed.append(f"{url}: {exc}")
+            continue
+        if "html" in kind:
+            for ref in LINK.findall(body.decode("utf-8")):
+                target = urljoin(url, ref).split("#")[0]
+                if urlsplit(target).netloc == host and urlsplit(target).scheme == "http":
+                    queue.append(target)
+    return seen, failed
+
+
+@pytest.mark.parametrize("prefix", ["", "some/sub/folder/"])
+def test_every_link_works_at_the_root_and_in_a_sub_folder(
+        server: tuple[str, Path], catalogue_output: Path, prefix: str) -> None:
+    base, docroot = server
+    shutil.copytree(catalogue_output, docroot / prefix, dirs_exist_ok=True)
+    short_links = [f"{base}/{prefix}p/{p.name}/" for p in (catalogue_output / "p").iterdir()]  # reached by QR code
+    seen, failed = crawl(f"{base}/{prefix}", *short_links)
+    assert failed == []
+    pages = {f"{base}/{prefix}{p.relative_to(catalogue_output).as_posix()}".removesuffix("index.html")
+             for p in catalogue_output.rglob("index.html")}
+    assert pages <= seen, sorted(pages - seen)[:5]
+    assert all(url.startswith(f"{base}/{prefix}") for url in seen)

@@ -1,0 +1,69 @@
+"""Output you can trust: atomic, complete, deterministic."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import build_site, tree
+from ocopsite.build import build
+from ocopsite.errors import SiteError
+from ocopsite.write import OutputError
+
+
+def test_two_builds_are_byte_identical(minimal: Path, tmp_path: Path) -> None:
+    first, _ = build_site(minimal, tmp_path / "one")
+    second, _ = build_site(minimal, tmp_path / "two")
+    assert tree(first) == tree(second)
+
+
+def test_the_real_catalogue_builds_byte_identical_twice(tmp_path: Path, catalogue_output: Path) -> None:
+    from conftest import REPO
+
+    build(REPO, tmp_path / "again")
+    assert tree(tmp_path / "again") == tree(catalogue_output)
+
+
+def test_a_failed_build_leaves_the_previous_output_untouched(minimal: Path) -> None:
+    output, _ = build_site(minimal)
+    before = tree(output)
+    product = minimal / "content/products/alpha/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8").replace("stars: 5", "stars: 7"), encoding="utf-8")
+    with pytest.raises(SiteError):
+        build(minimal, output)
+    assert tree(output) == before
+    assert [p.name for p in minimal.iterdir() if p.name.startswith(".output")] == []
+
+
+def test_a_template_error_is_located_and_leaves_output_untouched(minimal: Path) -> None:
+    output, _ = build_site(minimal)
+    before = tree(output)
+    template = minimal / "templates/stars.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("{{ t('stars.index_title') }}</h1>",
+                                                                     "{{ no_such_thing.x }}</h1>"), encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        build(minimal, output)
+    [problem] = caught.value.problems
+    assert problem.path == "templates/stars.html" and problem.line == 6
+    assert "no_such_thing" in problem.message
+    assert tree(output) == before
+
+
+def test_files_of_deleted_products_disappear(minimal: Path) -> None:
+    output, _ = build_site(minimal)
+    assert (output / "en/products/delta/index.html").is_file()
+    shutil.rmtree(minimal / "content/products/delta")
+    build(minimal, output)
+    assert not (output / "en/products/delta").exists()
+    assert not (output / "p/delta").exists()
+
+
+def test_a_folder_not_written_by_ocopsite_is_never_replaced(minimal: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work", encoding="utf-8")
+    with pytest.raises(OutputError):
+        build(minimal, precious)
+    assert (precious / "thesis.txt").read_text(encoding="utf-8") == "years of work"

@@ -1,0 +1,141 @@
+"""The minimal fixture site builds every page type of the spec, in both languages."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+VI_EN_PAGES = [
+    ("vi/index.html", "en/index.html"),
+    ("vi/san-pham/index.html", "en/products/index.html"),
+    ("vi/san-pham/alpha/index.html", "en/products/alpha/index.html"),
+    ("vi/sao/index.html", "en/stars/index.html"),
+    ("vi/sao/5/index.html", "en/stars/5/index.html"),
+    ("vi/sao/3/index.html", "en/stars/3/index.html"),
+    ("vi/chu-the/index.html", "en/producers/index.html"),
+    ("vi/chu-the/hop-tac-xa-an/index.html", "en/producers/hop-tac-xa-an/index.html"),
+    ("vi/diem-du-lich/index.html", "en/tourism/index.html"),
+    ("vi/diem-du-lich/cho-dem/index.html", "en/tourism/cho-dem/index.html"),
+    ("vi/nhom/index.html", "en/categories/index.html"),
+    ("vi/nhom/gia-vi/index.html", "en/categories/gia-vi/index.html"),
+    ("vi/dia-phuong/index.html", "en/places/index.html"),
+    ("vi/dia-phuong/xa-mot/index.html", "en/places/xa-mot/index.html"),
+    ("vi/about/index.html", "en/about/index.html"),
+]
+
+
+def read(output: Path, name: str) -> str:
+    return (output / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("vi", "en"), VI_EN_PAGES)
+def test_every_page_type_exists_in_both_languages_and_links_to_its_counterpart(
+        minimal_output: Path, vi: str, en: str) -> None:
+    vi_html, en_html = read(minimal_output, vi), read(minimal_output, en)
+    assert '<html lang="vi">' in vi_html and '<html lang="en">' in en_html
+    vi_url, en_url = vi.removesuffix("index.html"), en.removesuffix("index.html")
+    base = "https://example.org/catalogue/"
+    for html in (vi_html, en_html):
+        assert f'<link rel="alternate" hreflang="vi" href="{base}{vi_url}">' in html
+        assert f'<link rel="alternate" hreflang="en" href="{base}{en_url}">' in html
+        assert f'<link rel="alternate" hreflang="x-default" href="{base}">' in html
+    switch_vi = re.search(r'<a href="([^"]+)" hreflang="en" lang="en" data-lang="en">English</a>', vi_html)
+    switch_en = re.search(r'<a href="([^"]+)" hreflang="vi" lang="vi" data-lang="vi">Tiếng Việt</a>', en_html)
+    assert switch_vi and switch_en
+    assert (minimal_output / vi).parent.joinpath(switch_vi.group(1), "index.html").resolve() == \
+        (minimal_output / en).resolve()
+    assert (minimal_output / en).parent.joinpath(switch_en.group(1), "index.html").resolve() == \
+        (minimal_output / vi).resolve()
+
+
+def test_site_wide_files(minimal_output: Path) -> None:
+    for name in ("index.html", "404.html", "sitemap.xml", "robots.txt", "manifest.webmanifest",
+                 "vi/feed.xml", "en/feed.xml", "p/alpha/index.html"):
+        assert (minimal_output / name).is_file(), name
+    assert not (minimal_output / "vi" / "tim-kiem").exists(), "the search URL is kept free for the search page"
+    robots = read(minimal_output, "robots.txt")
+    assert "Sitemap: https://example.org/catalogue/sitemap.xml" in robots
+
+
+def test_root_page_offers_each_language_and_is_x_default(minimal_output: Path) -> None:
+    html = read(minimal_output, "index.html")
+    assert 'data-pick="stored"' in html
+    assert '<a href="vi/" hreflang="vi" data-lang="vi">' in html
+    assert '<a href="en/" hreflang="en" data-lang="en">' in html
+    assert '<link rel="alternate" hreflang="x-default" href="https://example.org/catalogue/">' in html
+
+
+def test_short_link_opens_the_product_in_every_language(minimal_output: Path) -> None:
+    html = read(minimal_output, "p/alpha/index.html")
+    assert 'data-pick="auto"' in html and '<meta name="robots" content="noindex">' in html
+    assert 'href="../../vi/san-pham/alpha/"' in html and 'href="../../en/products/alpha/"' in html
+
+
+def test_sitemap_lists_every_page_with_hreflang_alternates(minimal_output: Path) -> None:
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    root = ET.parse(minimal_output / "sitemap.xml").getroot()
+    urls = {u.findtext("s:loc", namespaces=ns): u for u in root.findall("s:url", ns)}
+    html_pages = {p.relative_to(minimal_output).as_posix() for p in minimal_output.rglob("index.html")}
+    expected = {"https://example.org/catalogue/" + p.removesuffix("index.html")
+                for p in html_pages if not p.startswith("p/")}
+    assert set(urls) == expected
+    product = urls["https://example.org/catalogue/en/products/alpha/"]
+    links = {a.get("hreflang"): a.get("href") for a in product.findall("x:link", ns)}
+    assert links == {"vi": "https://example.org/catalogue/vi/san-pham/alpha/",
+                     "en": "https://example.org/catalogue/en/products/alpha/",
+                     "x-default": "https://example.org/catalogue/"}
+
+
+def test_atom_feed_per_language_lists_recognised_products_newest_first(minimal_output: Path) -> None:
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(minimal_output / "en" / "feed.xml").getroot()
+    ids = [e.findtext("a:id", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    base = "https://example.org/catalogue/en/products/"
+    assert ids == [base + "alpha/", base + "gamma/", base + "delta/", base + "beta/"]
+    assert feed.findtext("a:updated", namespaces=ns) == "2024-03-01T00:00:00Z"
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+
+
+def test_manifest_is_json_with_relative_start(minimal_output: Path) -> None:
+    import json
+
+    manifest = json.loads(read(minimal_output, "manifest.webmanifest"))
+    assert manifest["start_url"] == "./" and manifest["name"] == "Danh mục thử"
+    assert (minimal_output / manifest["icons"][0]["src"]).is_file()
+
+
+def test_missing_english_falls_back_to_vietnamese_marked_lang_vi(minimal_output: Path) -> None:
+    html = read(minimal_output, "en/products/beta/index.html")
+    assert '<h1><span lang="vi">Rượu nho Beta</span></h1>' in html
+    assert '<div lang="vi"><p>Rượu vang làm từ nho.</p></div>' in html
+    assert '<p class="lead"><span lang="vi">Rượu nho của hợp tác xã.</span></p>' in html
+
+
+def test_product_page_shows_facts_in_the_readers_formats(minimal_output: Path) -> None:
+    vi = read(minimal_output, "vi/san-pham/alpha/index.html")
+    en = read(minimal_output, "en/products/alpha/index.html")
+    assert "150.000\xa0₫ – 250.000\xa0₫ / chai 500 ml" in vi
+    assert "₫150,000 – ₫250,000 / 500 ml bottle" in en
+    assert "1 tháng 3, 2024" in vi and "March 1, 2024" in en
+    assert '<dd lang="vi">1/QĐ-TEST</dd>' in en and "91,5 / 100" in vi and "91.5 / 100" in en
+    assert "tháng 3, tháng 4" in vi and "March, April" in en
+    assert 'href="tel:0258000000"' not in en  # alpha's producer has no phone
+    assert 'role="img" aria-label="5-star OCOP">★★★★★</span>' in en
+
+
+def test_markdown_is_sanitised_and_internal_links_are_made_relative(minimal_output: Path) -> None:
+    vi = read(minimal_output, "vi/san-pham/alpha/index.html")
+    assert "<script>alert" not in vi and "alert(1)" not in vi
+    assert '<a href="../../diem-du-lich/cho-dem/">chợ đêm</a>' in vi
+    page = read(minimal_output, "en/about/index.html")
+    assert '<a href="../products/">products</a>' in page
+
+
+def test_producer_page_has_contact_links(minimal_output: Path) -> None:
+    html = read(minimal_output, "en/producers/hop-tac-xa-an/index.html")
+    assert '<a href="tel:0258000000">0258 000 000</a>' in html
+    assert 'href="geo:12.25,109.19"' in html
+    assert "7 am–5 pm daily" in html
