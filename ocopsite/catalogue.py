@@ -156,10 +156,11 @@ class _References:
         ok = self.find(self.producers, product.producer, doc, ("producer",), "producer")
         ok &= self.find(self.groups, product.category, doc, ("category",), "category")
         sold = [t for i, t in enumerate(product.sold_at) if self.find(self.tourism, t, doc, ("sold_at", i), "tourism site")]
+        own_place = self.place(product.place, doc, "place")
         if not ok:
             return None
         producer = self.producers[product.producer]
-        place = self.place(product.place, doc, "place") if product.place else self.places.get(producer.place or "")
+        place = own_place or self.places.get(producer.place or "")
         group = self.groups[product.category]
         status = certificate_status(product.recognition, today, self.site.config.expiring_soon_days)
         if status.code == "expired":

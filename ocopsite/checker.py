@@ -63,7 +63,8 @@ class Checker:
 
     def _mapping(self, raw: Any, spec: Field, key: Key) -> Any:
         result = self.fields(raw, spec.fields, key)
-        return INVALID if result is None else result
+        complete = result is not None and all(n in result for n, f in spec.fields.items() if f.required)
+        return result if complete else INVALID
 
     def _list(self, raw: Any, spec: Field, key: Key) -> Any:
         if not isinstance(raw, list):

@@ -72,6 +72,9 @@ class RawSite:
 
 def load_site(root: Path, problems: Problems) -> RawSite:
     """Read ``site.yaml``, ``content/`` and the UI strings under ``templates/i18n``."""
+    if not (root / "site.yaml").is_file():
+        problems.error(str(root / "site.yaml"), 0, "not found: is this a site folder?")
+        problems.raise_if_errors()
     root = root.resolve()
     reader = _Reader(root, problems)
     bundles = [b for section in BUNDLE_FILES for b in reader.bundles(section)]
@@ -154,27 +157,41 @@ class _Reader:
         return Bundle(section, folder.name, self.rel(folder), doc, texts, tuple(files))
 
 
+PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """A safe loader that refuses aliases where they appear, before anything is expanded."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not allowed", mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
 class _Composer:
-    """Turns YAML nodes into plain data, recording lines, duplicates and aliases."""
+    """Turns YAML nodes into plain data, recording lines and duplicate keys; refuses tags."""
 
     def __init__(self, path: str, problems: Problems) -> None:
         self.path = path
         self.problems = problems
         self.lines: dict[Key, int] = {}
-        self.seen: set[int] = set()
         self.scalars = yaml.SafeLoader("")
 
     def value(self, node: yaml.Node, key: Key) -> Any:
         self.lines[key] = node.start_mark.line + 1
-        if id(node) in self.seen:
-            self.problems.error(self.path, node.start_mark.line + 1, "YAML aliases (*name) are not allowed")
+        if node.tag not in PLAIN_TAGS:
+            self.problems.error(self.path, node.start_mark.line + 1, f"YAML tags such as '{node.tag}' are not allowed")
             return None
-        self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, key)
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, (*key, i)) for i, item in enumerate(node.value)]
-        return self.scalars.construct_object(node)
+        try:
+            return self.scalars.construct_object(node)
+        except ValueError:  # a date-shaped value that is no date (2024-02-30): let validation say so
+            return node.value
 
     def mapping(self, node: yaml.MappingNode, key: Key) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -193,14 +210,29 @@ class _Composer:
         return result
 
 
+def _hint(exc: yaml.MarkedYAMLError) -> str:
+    """Plain words for the YAML mistakes editors make most."""
+    text = f"{exc.problem} {exc.context}"
+    if "block" in text or "indentation" in text:
+        return "; check the indentation: fields of the same level start in the same column"
+    if "mapping values are not allowed" in text:
+        return "; a text containing ': ' must be put in quotes"
+    if "found character '\\t'" in text:
+        return "; use spaces, not tabs, for indentation"
+    return ""
+
+
 def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
     """Parse YAML text into a ``Doc``; report and return None on syntax errors."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problems.error(path, line, f"YAML syntax error: {exc.problem or exc.context} (column {col})")
+        if exc.problem and exc.problem.startswith("YAML aliases"):
+            problems.error(path, line, exc.problem)
+            return None
+        problems.error(path, line, f"YAML syntax error: {exc.problem or exc.context} (column {col}){_hint(exc)}")
         return None
     except yaml.YAMLError as exc:
         problems.error(path, 0, f"YAML error: {exc}")

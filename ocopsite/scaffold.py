@@ -18,7 +18,7 @@ name:
   # en: English name
 stars: 3
 category: thuc-pham-che-bien   # a group slug from content/categories.yaml
-producer: PRODUCER-SLUG        # a folder of content/producers/
+producer: producer-slug        # a folder of content/producers/
 # summary:
 #   vi: Một câu giới thiệu.
 #   en: One sentence for cards and search results.

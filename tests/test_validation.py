@@ -1,0 +1,92 @@
+"""Each folder of tests/sites/invalid/ breaks the minimal site one way; its expected.txt holds
+the exact messages, one per line, as ``ocopsite check`` prints them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SITES, copy_site, run_cli
+from ocopsite.build import load
+from ocopsite.errors import Problems, SiteError
+from ocopsite.load import parse_yaml
+
+CASES = sorted(p.name for p in (SITES / "invalid").iterdir())
+
+
+def broken_site(case: str, tmp_path: Path) -> Path:
+    site = copy_site("minimal", tmp_path)
+    shutil.copytree(SITES / "invalid" / case, site, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected.txt"))
+    return site
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_mistake_is_reported_with_file_line_and_plain_words(case: str, tmp_path: Path) -> None:
+    site = broken_site(case, tmp_path)
+    with pytest.raises(SiteError) as caught:
+        load(site)
+    expected = (SITES / "invalid" / case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    assert [str(p) for p in caught.value.problems] == expected
+
+
+def test_check_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
+    site = broken_site("unknown-references", tmp_path)
+    result = run_cli("check", str(site))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    expected = (SITES / "invalid/unknown-references/expected.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[:len(expected)] == expected
+    assert "Traceback" not in result.stderr
+
+
+def test_build_refuses_to_write_when_there_is_an_error(tmp_path: Path) -> None:
+    site = broken_site("duplicate-key", tmp_path)
+    result = run_cli("build", str(site))
+    assert result.returncode == 1 and not (site / "output").exists()
+    assert result.stderr.splitlines()[0] == "content/products/alpha/product.yaml:6: duplicate key 'stars' (first given on line 4)"
+
+
+def parse(text: str) -> tuple[object, list[str]]:
+    problems = Problems()
+    doc = parse_yaml("x.yaml", text, problems)
+    return (doc.data if doc else None), [str(p) for p in problems.items]
+
+
+def test_yaml_aliases_are_refused() -> None:
+    _, problems = parse("a: &x [1, 2]\nb: *x\n")
+    assert problems == ["x.yaml:2: YAML aliases (*name) are not allowed"]
+
+
+def test_yaml_tags_cannot_construct_objects() -> None:
+    _, problems = parse("a: !!python/object/apply:os.system ['true']\nb: !!python/name:os.system ''\n")
+    assert problems == [
+        "x.yaml:1: YAML tags such as 'tag:yaml.org,2002:python/object/apply:os.system' are not allowed",
+        "x.yaml:2: YAML tags such as 'tag:yaml.org,2002:python/name:os.system' are not allowed",
+    ]
+
+
+def test_lines_are_remembered_for_nested_values() -> None:
+    problems = Problems()
+    doc = parse_yaml("x.yaml", "a:\n  b:\n    - 1\n    - c: 2\n", problems)
+    assert doc is not None and doc.line("a", "b", 1, "c") == 4 and doc.line("a", "b", 0) == 3
+
+
+def test_non_utf8_text_is_reported(minimal: Path) -> None:
+    (minimal / "content/products/alpha/vi.md").write_bytes("Nước mắm".encode("utf-16"))
+    with pytest.raises(SiteError) as caught:
+        load(minimal)
+    assert [str(p) for p in caught.value.problems] == ["content/products/alpha/vi.md: is not UTF-8 text (byte 0)"]
+
+
+def test_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("secret", encoding="utf-8")
+    os.remove(minimal / "content/products/alpha/vi.md")
+    os.symlink(secret, minimal / "content/products/alpha/vi.md")
+    with pytest.raises(SiteError) as caught:
+        load(minimal)
+    assert [str(p) for p in caught.value.problems] == [
+        "content/products/alpha/vi.md: links to a file outside the site folder"]
