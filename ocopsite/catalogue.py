@@ -155,7 +155,8 @@ class _References:
         doc = product.doc
         ok = self.find(self.producers, product.producer, doc, ("producer",), "producer")
         ok &= self.find(self.groups, product.category, doc, ("category",), "category")
-        sold = [t for i, t in enumerate(product.sold_at) if self.find(self.tourism, t, doc, ("sold_at", i), "tourism site")]
+        sold = [t for i, t in enumerate(product.sold_at)
+                if self.find(self.tourism, t, doc, ("sold_at", i), "tourism site")]
         own_place = self.place(product.place, doc, "place")
         if not ok:
             return None

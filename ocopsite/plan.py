@@ -8,6 +8,7 @@ from typing import Any
 
 from ocopsite.catalogue import STAR_LEVELS, Catalogue
 from ocopsite.errors import Problems
+from ocopsite.model import FreePage, Producer, Product, TourismSite
 from ocopsite.urls import Key, Urls, feed, short_link
 
 RESERVED = {"feed.xml", "p", "assets"}
@@ -89,7 +90,9 @@ def _sitemap(cat: Catalogue, urls: Urls, pages: list[PageSpec]) -> list[list[tup
 def _check_body_links(cat: Catalogue, pages: list[PageSpec], problems: Problems) -> None:
     """Markdown may link to any page of the site by its path from the root."""
     known = {"/" + p.url for p in pages}
-    bodies = [p.body for p in (*cat.site.products, *cat.site.producers, *cat.site.tourism, *cat.site.pages)]
+    records: list[Product | Producer | TourismSite | FreePage] = [
+        *cat.site.products, *cat.site.producers, *cat.site.tourism, *cat.site.pages]
+    bodies = [r.body for r in records]
     for body in bodies:
         for link in body.links:
             target = link.target.split("#")[0].split("?")[0]

@@ -10,8 +10,24 @@ from ocopsite.errors import Problems, SiteError
 from ocopsite.load import Bundle, Doc, RawSite, Text
 from ocopsite.markup import internal_links, split_title, to_html
 from ocopsite.model import (
-    Body, FreePage, Group, Language, Localized, Location, Photo, Place, Price, Producer, Product,
-    Recognition, Sector, Shop, Site, SiteConfig, SourceRef, TourismSite,
+    Body,
+    FreePage,
+    Group,
+    Language,
+    Localized,
+    Location,
+    Photo,
+    Place,
+    Price,
+    Producer,
+    Product,
+    Recognition,
+    Sector,
+    Shop,
+    Site,
+    SiteConfig,
+    SourceRef,
+    TourismSite,
 )
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -181,7 +197,8 @@ def sectors(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Secto
     items = Checker(doc, codes, problems).value(doc.data, schema.CATEGORIES, ())
     return tuple(
         Sector(s["slug"], s["number"], s["name"], tuple(
-            Group(g["slug"], g["number"], g["name"], s["slug"]) for g in s["groups"] if {"slug", "number", "name"} <= g.keys()
+            Group(g["slug"], g["number"], g["name"], s["slug"])
+            for g in s["groups"] if {"slug", "number", "name"} <= g.keys()
         ))
         for s in (items if isinstance(items, list) else []) if {"slug", "number", "name", "groups"} <= s.keys()
     )

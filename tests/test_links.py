@@ -60,7 +60,8 @@ def test_every_internal_link_and_anchor_resolves(which: str, request: pytest.Fix
 
 
 @pytest.mark.parametrize("which", ["catalogue_output", "minimal_output"])
-def test_internal_links_are_relative_and_only_metadata_uses_base_url(which: str, request: pytest.FixtureRequest) -> None:
+def test_internal_links_are_relative_and_only_metadata_uses_base_url(
+        which: str, request: pytest.FixtureRequest) -> None:
     output: Path = request.getfixturevalue(which)
     offending = []
     for page in html_pages(output):

@@ -46,7 +46,8 @@ def test_build_refuses_to_write_when_there_is_an_error(tmp_path: Path) -> None:
     site = broken_site("duplicate-key", tmp_path)
     result = run_cli("build", str(site))
     assert result.returncode == 1 and not (site / "output").exists()
-    assert result.stderr.splitlines()[0] == "content/products/alpha/product.yaml:6: duplicate key 'stars' (first given on line 4)"
+    assert result.stderr.splitlines()[0] == \
+        "content/products/alpha/product.yaml:6: duplicate key 'stars' (first given on line 4)"
 
 
 def parse(text: str) -> tuple[object, list[str]]:

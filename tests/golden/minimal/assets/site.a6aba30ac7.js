@@ -1,0 +1,54 @@
+/* ocopsite: the only script of the catalogue pages. Pages work without it.
+   1. Remembers the language a reader picks, and opens it from "/" and short links.
+   2. Re-computes each certificate status for the reader's own date. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var KEY = "ocopsite-lang";
+
+  function remember(code) {
+    try { localStorage.setItem(KEY, code); } catch (e) { /* private mode */ }
+  }
+  function stored() {
+    try { return localStorage.getItem(KEY); } catch (e) { return null; }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-lang]");
+    if (link) remember(link.getAttribute("data-lang"));
+  });
+
+  var pick = document.documentElement.getAttribute("data-pick");
+  if (pick) {
+    var links = document.querySelectorAll("a[data-lang]");
+    var byLang = {};
+    for (var i = 0; i < links.length; i++) byLang[links[i].getAttribute("data-lang")] = links[i];
+    var want = stored();
+    if (!byLang[want] && pick === "auto") {
+      var prefs = navigator.languages || [navigator.language || ""];
+      for (var j = 0; j < prefs.length && !byLang[want]; j++) want = String(prefs[j]).slice(0, 2).toLowerCase();
+      if (!byLang[want] && links.length) want = links[0].getAttribute("data-lang");
+    }
+    if (byLang[want]) location.replace(byLang[want].href);
+  }
+
+  function iso(date) {
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate());
+  }
+  if (!script || !script.hasAttribute("data-soon")) return;
+  var now = new Date();
+  var today = iso(now);
+  var soon = iso(new Date(now.getTime() + Number(script.getAttribute("data-soon")) * 864e5));
+  var badges = document.querySelectorAll(".status[data-from]");
+  for (var k = 0; k < badges.length; k++) {
+    var el = badges[k];
+    var from = el.getAttribute("data-from");
+    var to = el.getAttribute("data-to");
+    var code = to < today ? "expired" : from > soon ? "valid" : from >= today ? "expiring" : "unknown";
+    if (el.getAttribute("data-status") !== code) {
+      el.setAttribute("data-status", code);
+      el.textContent = script.getAttribute("data-" + code);
+    }
+  }
+})();
