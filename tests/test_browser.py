@@ -1,0 +1,89 @@
+"""What the pages' one script does, in a real browser (Debian's Chromium via Playwright)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(minimal_output: Path) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(minimal_output)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 360, "height": 800}, has_touch=True, locale="en-US")
+    yield context.new_page()
+    context.close()
+
+
+def badge(page: Page) -> tuple[str | None, str]:
+    status = page.locator("h1 + .meta .status")
+    return status.get_attribute("data-status"), status.inner_text()
+
+
+@pytest.mark.parametrize(("day", "code", "words"), [
+    (dt.datetime(2025, 6, 1, 9), "valid", "Valid"),        # the build date
+    (dt.datetime(2027, 1, 15, 9), "expiring", "Expires soon"),
+    (dt.datetime(2028, 6, 1, 9), "expired", "Expired"),    # long after the build: the script corrects it
+])
+def test_certificate_status_is_right_on_the_day_the_page_is_read(
+        page: Page, site_url: str, day: dt.datetime, code: str, words: str) -> None:
+    page.clock.set_fixed_time(day)
+    page.goto(site_url + "en/products/alpha/")
+    assert badge(page) == (code, words)
+
+
+def test_the_language_chosen_on_the_root_page_is_remembered(page: Page, site_url: str) -> None:
+    page.goto(site_url)
+    page.get_by_role("link", name="Read in English").click()
+    page.wait_for_url(site_url + "en/")
+    page.goto(site_url)
+    page.wait_for_url(site_url + "en/")
+    page.get_by_role("link", name="Tiếng Việt").first.click()
+    page.wait_for_url(site_url + "vi/")
+    page.goto(site_url)
+    page.wait_for_url(site_url + "vi/")
+
+
+def test_a_short_link_opens_the_product_in_the_readers_language(page: Page, site_url: str) -> None:
+    page.goto(site_url + "p/alpha/")
+    page.wait_for_url(site_url + "en/products/alpha/")  # from the browser's language, en-US
+    page.goto(site_url + "vi/san-pham/alpha/")
+    page.get_by_role("link", name="English").click()  # switching language remembers it
+    page.goto(site_url + "p/alpha/")
+    page.wait_for_url(site_url + "en/products/alpha/")
+    page.get_by_role("link", name="Tiếng Việt").click()
+    page.goto(site_url + "p/alpha/")
+    page.wait_for_url(site_url + "vi/san-pham/alpha/")
