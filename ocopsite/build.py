@@ -6,12 +6,13 @@ import datetime as dt
 import os
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 
 from ocopsite.catalogue import Catalogue, make_catalogue
+from ocopsite.checker import base_url
 from ocopsite.errors import Problem, Problems, SiteError
 from ocopsite.i18n import Strings, load_strings
 from ocopsite.links import check_links
@@ -50,11 +51,13 @@ def build_date() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def load(root: Path, today: dt.date | None = None) -> Loaded:
+def load(root: Path, today: dt.date | None = None, base_url: str | None = None) -> Loaded:
     """Everything up to rendering: what ``check`` runs. Raises SiteError with every problem."""
     problems = Problems()
     raw = load_site(root, problems)
     site = validate_site(raw, problems)
+    if base_url:
+        site = replace(site, config=replace(site.config, base_url=_base_url(base_url)))
     strings = load_strings(raw.ui, site.config, problems)
     problems.raise_if_errors()
     catalogue = make_catalogue(site, today or build_date(), problems)
@@ -81,13 +84,21 @@ def render_all(root: Path, loaded: Loaded) -> dict[str, bytes]:
     return files
 
 
-def build(root: Path, output: Path, today: dt.date | None = None) -> BuildResult:
+def build(root: Path, output: Path, today: dt.date | None = None, base_url: str | None = None) -> BuildResult:
     """Build the site into ``output``; on any error, ``output`` is left as it was."""
     start = time.perf_counter()
-    loaded = load(root, today)
+    loaded = load(root, today, base_url)
     files = render_all(root, loaded)
     write_output(output, files)
     return BuildResult(len(loaded.pages), len(files), time.perf_counter() - start, loaded.warnings)
+
+
+def _base_url(url: str) -> str:
+    """A base URL given on the command line, which overrides ``site.yaml``."""
+    checked = base_url(url)
+    if checked is None:
+        raise SiteError([Problem("--base-url", 0, f"'{url}' is not an http(s) address such as https://example.org/")])
+    return checked
 
 
 def _photos(root: Path, cat: Catalogue) -> dict[str, bytes]:

@@ -11,12 +11,20 @@ from ocopsite.errors import Problems, did_you_mean
 from ocopsite.load import Doc, Key
 from ocopsite.model import Localized, PartialDate
 from ocopsite.schema import Field
+from ocopsite.slugs import is_slug
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+BASE_URL = re.compile(r"^https?://[^\s/]+(/[^\s?#]*)?$")
 INVALID = object()
+
+
+def base_url(text: str) -> str | None:
+    """A site's public address, ending with "/", or None if ``text`` is no http(s) address."""
+    if not BASE_URL.match(text):
+        return None
+    return text if text.endswith("/") else text + "/"
 
 
 class Checker:
@@ -89,7 +97,7 @@ class Checker:
 
     def _slug(self, raw: Any, spec: Field, key: Key) -> Any:
         text = self._text(raw, spec, key)
-        if text is not INVALID and not SLUG.match(text):
+        if text is not INVALID and not is_slug(text):
             self.error(key, f"'{text}' is not a valid slug (lowercase letters, digits and hyphens)")
             return INVALID
         return text
@@ -110,10 +118,13 @@ class Checker:
 
     def _base_url(self, raw: Any, spec: Field, key: Key) -> Any:
         text = self._text(raw, spec, key)
-        if text is not INVALID and not re.match(r"^https?://[^\s/]+(/[^\s?#]*)?$", text):
+        if text is INVALID:
+            return INVALID
+        url = base_url(text)
+        if url is None:
             self.error(key, f"'base_url' must be an http(s) address such as https://example.org/, not '{text}'")
             return INVALID
-        return text if text is INVALID or text.endswith("/") else text + "/"
+        return url
 
     def _email(self, raw: Any, spec: Field, key: Key) -> Any:
         text = self._text(raw, spec, key)

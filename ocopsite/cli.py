@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the site into OUTPUT")
     build.add_argument("site", nargs="?", default=".", type=Path, help="site folder (default: .)")
     build.add_argument("-o", "--output", type=Path, help="output folder (default: SITE/output)")
+    build.add_argument("--base-url", help="publish address, overriding base_url in site.yaml")
     build.set_defaults(run=_build)
 
     check = sub.add_parser("check", help="validate everything, write nothing")
@@ -64,7 +65,7 @@ def _build(args: argparse.Namespace) -> int:
     from ocopsite.build import build
 
     output = args.output or args.site / "output"
-    result = build(args.site, output)
+    result = build(args.site, output, base_url=args.base_url)
     if result.warnings:
         print(f"{len(result.warnings)} warnings (run 'ocopsite check' to list them)", file=sys.stderr)
     print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {output}")

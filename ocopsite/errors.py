@@ -50,7 +50,7 @@ class Problems:
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.severity != "error"]
+        return sorted({p for p in self.items if p.severity != "error"})
 
     def raise_if_errors(self) -> None:
         """Stop the pipeline if anything so far is an error."""

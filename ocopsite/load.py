@@ -55,7 +55,7 @@ class Bundle:
     folder: str
     doc: Doc | None
     texts: Mapping[str, Text]
-    files: tuple[str, ...]
+    files: Mapping[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -144,17 +144,29 @@ class _Reader:
         main = BUNDLE_FILES[section]
         doc = self.yaml(folder / main, required=True) if main else None
         texts: dict[str, Text] = {}
-        files = []
+        files: dict[str, bytes] = {}
         for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or entry.name == main:
+            if entry.name.startswith(".") or entry.name == main or entry.is_dir():
                 continue
-            if entry.suffix == ".md" and entry.is_file():
+            if entry.suffix == ".md":
                 text = self.read(entry)
                 if text is not None:
                     texts[entry.stem] = Text(self.rel(entry), text)
-            else:
-                files.append(entry.name)
-        return Bundle(section, folder.name, self.rel(folder), doc, texts, tuple(files))
+            elif (head := self.head(entry)) is not None:
+                files[entry.name] = head
+        return Bundle(section, folder.name, self.rel(folder), doc, texts, files)
+
+    def head(self, path: Path) -> bytes | None:
+        """The first bytes of a file of the bundle (enough to tell an image), if it may be used."""
+        try:
+            if not path.resolve(strict=True).is_relative_to(self.root):
+                self.problems.error(self.rel(path), 0, "links to a file outside the site folder")
+                return None
+            with path.open("rb") as stream:
+                return stream.read(16)
+        except (OSError, RuntimeError) as exc:
+            self.problems.error(self.rel(path), 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
+        return None
 
 
 PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}

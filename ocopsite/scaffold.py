@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from slugify import slugify
+from ocopsite.slugs import slug_for
 
 SECTIONS = {"product": ("products", "product.yaml"), "producer": ("producers", "producer.yaml"),
             "tourism": ("tourism", "site.yaml")}
@@ -54,11 +54,6 @@ sources:
 
 class ScaffoldError(OSError):
     """The bundle cannot be created."""
-
-
-def slug_for(name: str) -> str:
-    """An ASCII slug for a Vietnamese name: "Rong nho Trí Tín" → "rong-nho-tri-tin", đ → d."""
-    return str(slugify(name.replace("đ", "d").replace("Đ", "D")))
 
 
 def new_bundle(site: Path, kind: str, name: str) -> Path:

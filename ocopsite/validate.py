@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocopsite import schema
-from ocopsite.checker import SLUG, Checker
+from ocopsite.checker import Checker
 from ocopsite.errors import Problems, SiteError
 from ocopsite.load import Bundle, Doc, RawSite, Text
 from ocopsite.markup import internal_links, split_title, to_html
@@ -29,6 +29,7 @@ from ocopsite.model import (
     SourceRef,
     TourismSite,
 )
+from ocopsite.slugs import is_slug, slug_for
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -49,7 +50,7 @@ def validate_site(raw: RawSite, problems: Problems) -> Site:
         tourism=_bundles(raw, "tourism", codes, problems, tourism_site),
         places=places(raw.places, codes, problems) if raw.places else (),
         sectors=sectors(raw.categories, codes, problems) if raw.categories else (),
-        pages=tuple(p for b in raw.bundles if b.section == "pages" if (p := free_page(b, codes, problems))),
+        pages=tuple(p for b in raw.bundles if b.section == "pages" if (p := free_page(b, raw, codes, problems))),
     )
     problems.raise_if_errors()
     return site
@@ -83,30 +84,38 @@ def _language(item: dict[str, Any], codes: tuple[str, ...], index: int) -> Langu
 
 
 def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Problems, build: Any) -> tuple[Any, ...]:
+    fields_schema = _SCHEMAS[section]
     found = []
     for bundle in raw.bundles:
-        if bundle.section != section or not _bundle_ok(bundle, codes, problems):
+        if bundle.section != section or bundle.doc is None or not _bundle_ok(bundle, raw, codes, problems):
             continue
-        assert bundle.doc is not None
         checker = Checker(bundle.doc, codes, problems)
-        fields = checker.fields(bundle.doc.data, getattr(schema, _SCHEMAS[section]))
-        if fields is not None and all(k in fields for k, f in getattr(schema, _SCHEMAS[section]).items() if f.required):
+        fields = checker.fields(bundle.doc.data, fields_schema)
+        if fields is not None and all(k in fields for k, f in fields_schema.items() if f.required):
             found.append(build(bundle, fields, body(bundle, codes, problems), checker))
     return tuple(found)
 
 
-_SCHEMAS = {"products": "PRODUCT", "producers": "PRODUCER", "tourism": "TOURISM"}
+_SCHEMAS = {"products": schema.PRODUCT, "producers": schema.PRODUCER, "tourism": schema.TOURISM}
 
 
-def _bundle_ok(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> bool:
-    if not SLUG.match(bundle.slug):
-        problems.error(bundle.folder, 0, f"folder name '{bundle.slug}' is not a valid slug "
-                       "(lowercase letters a-z, digits and hyphens)")
-        return False
+def _bundle_ok(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Problems) -> bool:
+    """A bundle's folder name must be a slug, unlike any other but in case or accents."""
     for lang in bundle.texts:
         if lang not in codes:
             problems.error(bundle.texts[lang].path, 0, f"'{lang}' is not a language of this site ({', '.join(codes)})")
-    return bundle.doc is not None or bundle.section == "pages"
+    if is_slug(bundle.slug):
+        return True
+    twin = slug_for(bundle.slug)
+    siblings = {b.slug for b in raw.bundles if b.section == bundle.section and is_slug(b.slug)}
+    if twin in siblings:
+        problems.error(bundle.folder, 0, f"folder name '{bundle.slug}' differs from '{twin}' only by case or "
+                       "accents; merge the two folders")
+    else:
+        hint = f" (did you mean '{twin}'?)" if twin else ""
+        problems.error(bundle.folder, 0, f"folder name '{bundle.slug}' is not a valid slug "
+                       f"(lowercase letters a-z, digits and hyphens){hint}")
+    return False
 
 
 def body(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> Body:
@@ -157,11 +166,16 @@ def _photos(bundle: Bundle, photos: list[dict[str, Any]], checker: Checker) -> l
             checker.error(("photos", i, "file"), f"photo '{name}' must be a file name in this folder, without a path")
         elif name not in bundle.files:
             checker.error(("photos", i, "file"), f"photo '{name}' does not exist in {bundle.folder}/")
-        elif not name.lower().endswith(PHOTO_SUFFIXES):
-            checker.error(("photos", i, "file"), f"photo '{name}' is not a .jpg, .png or .webp image")
+        elif not name.lower().endswith(PHOTO_SUFFIXES) or not _is_image(bundle.files[name]):
+            checker.error(("photos", i, "file"), f"photo '{name}' is not a JPEG, PNG or WebP image")
         else:
             found.append(Photo(name, photo["alt"]))
     return found
+
+
+def _is_image(head: bytes) -> bool:
+    """JPEG, PNG or WebP, by the file's first bytes rather than its name."""
+    return head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def producer(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker) -> Producer:
@@ -204,9 +218,9 @@ def sectors(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Secto
     )
 
 
-def free_page(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> FreePage | None:
+def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Problems) -> FreePage | None:
     """A free page: each language's Markdown starts with its ``# Title``."""
-    if not _bundle_ok(bundle, codes, problems):
+    if not _bundle_ok(bundle, raw, codes, problems):
         return None
     if codes[0] not in bundle.texts:
         problems.error(f"{bundle.folder}/{codes[0]}.md", 0, f"missing: a page needs its '{codes[0]}' text")

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import run_cli
-from ocopsite.scaffold import slug_for
+from ocopsite.slugs import slug_for
 
 
 @pytest.mark.parametrize(("name", "slug"), [

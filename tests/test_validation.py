@@ -91,3 +91,40 @@ def test_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp_path: Path) -> 
         load(minimal)
     assert [str(p) for p in caught.value.problems] == [
         "content/products/alpha/vi.md: links to a file outside the site folder"]
+
+
+def test_warnings_are_listed_and_become_errors_with_strict(minimal: Path) -> None:
+    loaded = load(minimal)
+    assert [str(p) for p in loaded.warnings] == [
+        "content/producers/co-so-binh/en.md: warning: no 'en' text; the 'vi' text is shown",
+        "content/producers/co-so-binh/producer.yaml:1: warning: no 'en' text for 'name'",
+        "content/products/beta/en.md: warning: no 'en' text; the 'vi' text is shown",
+        "content/products/beta/product.yaml:1: warning: no 'en' text for 'name'",
+        "content/products/beta/product.yaml:6: warning: no 'en' text for 'summary'",
+        "content/products/beta/product.yaml:8: warning: the certificate has expired",
+    ]
+    result = run_cli("check", "--strict", str(minimal))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "Failed: 6 warnings (--strict)"
+
+
+def test_unreferenced_producers_and_tourism_sites_are_warnings(minimal: Path) -> None:
+    shutil.copytree(minimal / "content/producers/co-so-binh", minimal / "content/producers/lonely")
+    shutil.copytree(minimal / "content/tourism/cho-dem", minimal / "content/tourism/quiet-market")
+    warnings = [str(p) for p in load(minimal).warnings]
+    assert "content/producers/lonely/producer.yaml:1: warning: no product names producer 'lonely'" in warnings
+    assert "content/tourism/quiet-market/site.yaml:1: warning: no product is sold at 'quiet-market' (sold_at)" \
+        in warnings
+
+
+def test_a_photo_that_is_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "home.jpg"
+    outside.write_bytes(b"\xff\xd8\xff\xe0 a producer's private photo")
+    os.symlink(outside, minimal / "content/products/alpha/photo.jpg")
+    product = minimal / "content/products/alpha/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8") + "photos:\n  - file: photo.jpg\n    alt: {vi: Ảnh}\n",
+                       encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        load(minimal)
+    assert [str(p) for p in caught.value.problems] == [
+        "content/products/alpha/photo.jpg: links to a file outside the site folder"]

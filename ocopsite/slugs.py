@@ -1,0 +1,19 @@
+"""Slugs: the ASCII names of bundles, used in every URL."""
+
+from __future__ import annotations
+
+import re
+
+from slugify import slugify
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slug_for(name: str) -> str:
+    """An ASCII slug for a Vietnamese name: "Rong nho Trí Tín" → "rong-nho-tri-tin", đ → d."""
+    return str(slugify(name.replace("đ", "d").replace("Đ", "D")))
+
+
+def is_slug(text: str) -> bool:
+    """Whether ``text`` is a slug: lowercase ASCII letters, digits and single hyphens."""
+    return bool(SLUG.match(text))
