@@ -141,7 +141,8 @@ class Checker:
 
     def _int(self, raw: Any, spec: Field, key: Key) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, int):
-            self.error(key, f"'{_name(key)}' must be a whole number, not {_kind(raw)}")
+            hint = " (remove the quotes)" if isinstance(raw, str) and raw.strip().isdigit() else ""
+            self.error(key, f"'{_name(key)}' must be a whole number, not {_kind(raw)}{hint}")
             return INVALID
         return self._in_range(raw, spec, key)
 
