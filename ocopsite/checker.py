@@ -86,7 +86,7 @@ class Checker:
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             self.error(key, f"'{_name(key)}' must be text, not {_kind(raw)}")
             return INVALID
-        text = str(raw).strip()
+        text = self.doc.spelled.get(key, str(raw)).strip()
         if not text:
             self.error(key, f"'{_name(key)}' is empty")
             return INVALID

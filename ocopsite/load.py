@@ -29,6 +29,8 @@ class Doc:
     path: str
     data: Any
     lines: Mapping[Key, int] = field(repr=False, compare=False)
+    spelled: Mapping[Key, str] = field(default_factory=dict, repr=False, compare=False)
+    """How numbers and dates were written, so a text field keeps "0258 …" and "007" as typed."""
 
     def line(self, *keys: str | int) -> int:
         """The line of ``keys`` or of its nearest enclosing value."""
@@ -189,6 +191,7 @@ class _Composer:
         self.path = path
         self.problems = problems
         self.lines: dict[Key, int] = {}
+        self.spelled: dict[Key, str] = {}
         self.scalars = yaml.SafeLoader("")
 
     def value(self, node: yaml.Node, key: Key) -> Any:
@@ -201,9 +204,12 @@ class _Composer:
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, (*key, i)) for i, item in enumerate(node.value)]
         try:
-            return self.scalars.construct_object(node)
+            value = self.scalars.construct_object(node)
         except ValueError:  # a date-shaped value that is no date (2024-02-30): let validation say so
             return node.value
+        if not isinstance(value, str) and value is not None:
+            self.spelled[key] = node.value
+        return value
 
     def mapping(self, node: yaml.MappingNode, key: Key) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -258,4 +264,4 @@ def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         problems.error(path, line, f"YAML value error: {exc.problem}")
         return None
-    return Doc(path, data, composer.lines)
+    return Doc(path, data, composer.lines, composer.spelled)

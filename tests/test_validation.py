@@ -128,3 +128,11 @@ def test_a_photo_that_is_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp
         load(minimal)
     assert [str(p) for p in caught.value.problems] == [
         "content/products/alpha/photo.jpg: links to a file outside the site folder"]
+
+
+def test_text_fields_keep_numbers_exactly_as_typed(minimal: Path) -> None:
+    producer = minimal / "content/producers/co-so-binh/producer.yaml"
+    producer.write_text(producer.read_text(encoding="utf-8") + "phone: 0123456\naddress: 2025\n", encoding="utf-8")
+    loaded = load(minimal)
+    [binh] = [p for p in loaded.catalogue.site.producers if p.slug == "co-so-binh"]
+    assert (binh.phone, binh.address) == ("0123456", "2025")  # YAML 1.1 would read 0123456 as octal 42798
