@@ -103,11 +103,10 @@ class _Reader:
     def read(self, path: Path) -> str | None:
         """The text of a file inside the site, or None after reporting why not."""
         name = self.rel(path)
+        if not self.plain_file(path):
+            return None
         try:
             real = path.resolve(strict=True)
-            if not real.is_relative_to(self.root):
-                self.problems.error(name, 0, "links to a file outside the site folder")
-                return None
             if real.stat().st_size > MAX_FILE_BYTES:
                 self.problems.error(name, 0, f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
                 return None
@@ -117,6 +116,13 @@ class _Reader:
         except (OSError, RuntimeError) as exc:
             self.problems.error(name, 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
         return None
+
+    def plain_file(self, path: Path) -> bool:
+        """Content is read from regular files only: a symlink could lead anywhere (.git, ~/.ssh)."""
+        if path.is_symlink():
+            self.problems.error(self.rel(path), 0, "is a symbolic link; put the file itself here")
+            return False
+        return True
 
     def yaml(self, path: Path, required: bool = False) -> Doc | None:
         """Parse a YAML file, reporting syntax errors and duplicate keys."""
@@ -134,7 +140,7 @@ class _Reader:
             return []
         found = []
         for entry in sorted(folder.iterdir()):
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or not self.plain_file(entry):
                 continue
             if not entry.is_dir():
                 self.problems.error(self.rel(entry), 0, f"content/{section}/ holds only folders, one per bundle")
@@ -160,10 +166,9 @@ class _Reader:
 
     def head(self, path: Path) -> bytes | None:
         """The first bytes of a file of the bundle (enough to tell an image), if it may be used."""
+        if not self.plain_file(path):
+            return None
         try:
-            if not path.resolve(strict=True).is_relative_to(self.root):
-                self.problems.error(self.rel(path), 0, "links to a file outside the site folder")
-                return None
             with path.open("rb") as stream:
                 return stream.read(16)
         except (OSError, RuntimeError) as exc:
@@ -244,6 +249,13 @@ def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
     """Parse YAML text into a ``Doc``; report and return None on syntax errors."""
     try:
         node = yaml.compose(text, Loader=_SafeLoader)
+    except RecursionError:
+        problems.error(path, 0, "YAML nested too deeply")
+        return None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        problems.error(path, line, f"contains a character that YAML does not allow ({exc.character!r})")
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -260,6 +272,9 @@ def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
     composer = _Composer(path, problems)
     try:
         data = composer.value(node, ())
+    except RecursionError:
+        problems.error(path, 0, "YAML nested too deeply")
+        return None
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         problems.error(path, line, f"YAML value error: {exc.problem}")

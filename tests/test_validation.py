@@ -90,7 +90,21 @@ def test_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp_path: Path) -> 
     with pytest.raises(SiteError) as caught:
         load(minimal)
     assert [str(p) for p in caught.value.problems] == [
-        "content/products/alpha/vi.md: links to a file outside the site folder"]
+        "content/products/alpha/vi.md: is a symbolic link; put the file itself here"]
+
+
+def test_a_symlink_inside_the_site_is_refused_too(minimal: Path) -> None:
+    (minimal / ".git").mkdir()
+    (minimal / ".git/config").write_text("url = https://user:secret@example.org/", encoding="utf-8")
+    os.remove(minimal / "content/products/alpha/en.md")
+    os.symlink("../../../.git/config", minimal / "content/products/alpha/en.md")
+    os.remove(minimal / "content/products/beta/vi.md")
+    os.symlink("../../../content/products/alpha/vi.md", minimal / "content/products/beta/vi.md")
+    with pytest.raises(SiteError) as caught:
+        load(minimal)
+    assert [str(p) for p in caught.value.problems] == [
+        "content/products/alpha/en.md: is a symbolic link; put the file itself here",
+        "content/products/beta/vi.md: is a symbolic link; put the file itself here"]
 
 
 def test_warnings_are_listed_and_become_errors_with_strict(minimal: Path) -> None:
@@ -127,7 +141,7 @@ def test_a_photo_that_is_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp
     with pytest.raises(SiteError) as caught:
         load(minimal)
     assert [str(p) for p in caught.value.problems] == [
-        "content/products/alpha/photo.jpg: links to a file outside the site folder"]
+        "content/products/alpha/photo.jpg: is a symbolic link; put the file itself here"]
 
 
 def test_text_fields_keep_numbers_exactly_as_typed(minimal: Path) -> None:
