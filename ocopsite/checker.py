@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +14,9 @@ from ocopsite.model import Localized, PartialDate
 from ocopsite.schema import Field
 from ocopsite.slugs import is_slug
 
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+YEARS = (1990, 2100)
 ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 BASE_URL = re.compile(r"^https?://[^\s/]+(/[^\s?#]*)?$")
@@ -87,6 +90,9 @@ class Checker:
             self.error(key, f"'{_name(key)}' must be text, not {_kind(raw)}")
             return INVALID
         text = self.doc.spelled.get(key, str(raw)).strip()
+        if CONTROL.search(text):
+            self.error(key, f"'{_name(key)}' contains an invisible control character; retype it")
+            return INVALID
         if not text:
             self.error(key, f"'{_name(key)}' is empty")
             return INVALID
@@ -105,7 +111,7 @@ class Checker:
     def _language_code(self, raw: Any, spec: Field, key: Key) -> Any:
         text = self._text(raw, spec, key)
         if text is not INVALID and not LANGUAGE_CODE.match(text):
-            self.error(key, f"'{text}' is not a language code such as vi, en or ko")
+            self.error(key, f"'{text}' is not a lowercase language code such as vi, en, ko or zh-hans")
             return INVALID
         return text
 
@@ -147,32 +153,34 @@ class Checker:
         return self._in_range(raw, spec, key)
 
     def _number(self, raw: Any, spec: Field, key: Key) -> Any:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
             self.error(key, f"'{_name(key)}' must be a number, not {_kind(raw)}")
             return INVALID
         return self._in_range(raw, spec, key)
 
     def _in_range(self, raw: Any, spec: Field, key: Key) -> Any:
         if (spec.low is not None and raw < spec.low) or (spec.high is not None and raw > spec.high):
-            low = "" if spec.low is None else f"{spec.low:g}"
-            high = "" if spec.high is None else f"{spec.high:g}"
+            low = "" if spec.low is None else _bound(spec.low)
+            high = "" if spec.high is None else _bound(spec.high)
             bounds = f"between {low} and {high}" if low and high else (f"at least {low}" if low else f"at most {high}")
             self.error(key, f"'{_name(key)}' must be {bounds}, not {raw}")
             return INVALID
         return raw
 
     def _date(self, raw: Any, spec: Field, key: Key) -> Any:
-        if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime) and YEARS[0] <= raw.year <= YEARS[1]:
             return PartialDate(raw.year, raw.month, raw.day)
         match = ISO_DATE.match(str(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
         if match:
             year, month, day = (int(g) if g else None for g in match.groups())
             try:
                 dt.date(year or 1, month or 1, day or 1)
-                return PartialDate(year or 1, month, day)
+                if YEARS[0] <= (year or 0) <= YEARS[1]:
+                    return PartialDate(year or 1, month, day)
             except ValueError:
                 pass
-        self.error(key, f"'{_name(key)}' must be a date such as 2025-01-16, 2025-01 or 2025, not {raw!r}")
+        self.error(key, f"'{_name(key)}' must be a date between {YEARS[0]} and {YEARS[1]} such as 2025-01-16, "
+                        f"2025-01 or 2025, not {str(raw)!r}")
         return INVALID
 
     def _localized(self, raw: Any, spec: Field, key: Key) -> Any:
@@ -197,6 +205,10 @@ class Checker:
                 self.problems.warning(self.doc.path, self.doc.line(*key), f"no '{code}' text for '{_name(key)}'")
         order = {code: i for i, code in enumerate(self.languages)}
         return Localized(tuple(sorted(texts, key=lambda t: order[t[0]])))
+
+
+def _bound(value: float) -> str:
+    return f"{int(value):,}" if value == int(value) else f"{value:g}"
 
 
 def _name(key: Key, default: str = "value") -> str:

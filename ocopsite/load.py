@@ -158,7 +158,7 @@ class _Reader:
                 continue
             if entry.suffix == ".md":
                 text = self.read(entry)
-                if text is not None:
+                if text is not None and text.strip():  # an empty file is a missing text
                     texts[entry.stem] = Text(self.rel(entry), text)
             elif (head := self.head(entry)) is not None:
                 files[entry.name] = head
@@ -254,7 +254,8 @@ def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
         return None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
-        problems.error(path, line, f"contains a character that YAML does not allow ({exc.character!r})")
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        problems.error(path, line, f"contains a character that YAML does not allow (U+{code:04X})")
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -16,24 +16,37 @@ TAGS = {
 }
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"https", "http", "mailto", "tel"}
-INTERNAL_LINK = re.compile(r"\]\((/[^)\s]*)")
+INTERNAL_HREF = re.compile(r'href="(/[^"]*)"')
 HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 _md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
 
 
 def to_html(text: str) -> str:
-    """Render Markdown and keep only harmless tags, attributes and URL schemes."""
+    """Render Markdown and keep only harmless tags, attributes and URL schemes.
+
+    Links to pages of the site (``/vi/san-pham/x``) get the trailing slash of page URLs."""
     html = _md.reset().convert(text)
-    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None)
+    clean = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None)
+    return INTERNAL_HREF.sub(lambda m: f'href="{_page_path(m.group(1))}"', clean)
 
 
-def internal_links(source: Text, first_line: int = 1) -> tuple[Link, ...]:
-    """The links to pages of the site (``/vi/…``) in a Markdown file, with their lines."""
-    return tuple(
-        Link(source.path, number, match.group(1))
-        for number, line in enumerate(source.text.splitlines()[first_line - 1:], start=first_line)
-        for match in INTERNAL_LINK.finditer(line)
-    )
+def _page_path(href: str) -> str:
+    path, mark, rest = href.partition("#") if "#" in href else href.partition("?")
+    if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+        path += "/"
+    return path + mark + rest
+
+
+def internal_links(source: Text, html: str) -> tuple[Link, ...]:
+    """The links to pages of the site in rendered Markdown, each with the line that makes it."""
+    lines = source.text.splitlines()
+    found = []
+    for match in INTERNAL_HREF.finditer(html):
+        target = match.group(1)
+        bare = target.rstrip("/").split("#")[0]
+        number = next((i for i, line in enumerate(lines, 1) if bare in line), 1)
+        found.append(Link(source.path, number, target))
+    return tuple(found)
 
 
 def split_title(text: str) -> tuple[str | None, str]:

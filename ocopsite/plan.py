@@ -96,5 +96,5 @@ def _check_body_links(cat: Catalogue, pages: list[PageSpec], problems: Problems)
     for body in bodies:
         for link in body.links:
             target = link.target.split("#")[0].split("?")[0]
-            if target not in known and target + "/" not in known:
+            if target not in known:
                 problems.error(link.path, link.line, f"link to '{link.target}': no such page on this site")

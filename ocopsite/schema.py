@@ -36,6 +36,7 @@ def list_of(item: Field, is_required: bool = False) -> Field:
     return Field("list", is_required, item=item)
 
 
+MAX_VND = 1_000_000_000_000
 SOURCES = list_of(mapping({"title": required("text"), "url": optional("https"), "date": optional("date")}))
 LOCATION = mapping({"lat": required("number", low=-90, high=90), "lon": required("number", low=-180, high=180)})
 
@@ -54,7 +55,11 @@ PRODUCT = {
         "expires": optional("date"),
         "status": optional("choice", choices=("revoked", "re-evaluating")),
     }),
-    "price": mapping({"min": optional("int", low=0), "max": optional("int", low=0), "unit": optional("localized")}),
+    "price": mapping({
+        "min": optional("int", low=0, high=MAX_VND),
+        "max": optional("int", low=0, high=MAX_VND),
+        "unit": optional("localized"),
+    }),
     "photos": list_of(mapping({"file": required("text"), "alt": required("localized")})),
     "sold_at": list_of(required("slug")),
     "shops": list_of(mapping({"name": required("text"), "url": required("https")})),

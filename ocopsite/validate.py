@@ -15,23 +15,13 @@ from ocopsite.model import (
     Group,
     Language,
     Localized,
-    Location,
-    Photo,
     Place,
-    Price,
-    Producer,
-    Product,
-    Recognition,
     Sector,
-    Shop,
     Site,
     SiteConfig,
-    SourceRef,
-    TourismSite,
 )
+from ocopsite.records import producer, product, tourism_site
 from ocopsite.slugs import is_slug, slug_for
-
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
 def validate_site(raw: RawSite, problems: Problems) -> Site:
@@ -66,6 +56,11 @@ def site_config(doc: Doc, problems: Problems) -> SiteConfig | None:
     languages = tuple(_language(item, codes, i) for i, item in enumerate(data["languages"]))
     if len(set(codes)) != len(codes):
         problems.error(doc.path, doc.line("languages"), "a language is listed twice")
+    for i, item in enumerate(data["languages"]):
+        for j, code in enumerate(item.get("fallback", [])):
+            if code not in codes:
+                problems.error(doc.path, doc.line("languages", i, "fallback", j),
+                               f"fallback language '{code}' is not one of the site's languages")
     return SiteConfig(
         title=data["title"],
         description=data.get("description"),
@@ -124,91 +119,37 @@ def body(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> Body:
     for code in codes[1:]:
         if code not in bundle.texts and codes[0] in bundle.texts:
             problems.warning(f"{bundle.folder}/{code}.md", 0, f"no '{code}' text; the '{codes[0]}' text is shown")
+    return markdown_body(texts)
+
+
+def markdown_body(texts: list[tuple[str, Text]]) -> Body:
+    """Markdown per language as safe HTML, with the links to other pages it makes."""
     if not texts:
         return Body()
-    return Body(
-        html=Localized(tuple((code, to_html(t.text)) for code, t in texts)),
-        links=tuple(link for _, t in texts for link in internal_links(t)),
-    )
-
-
-def _sources(fields: dict[str, Any]) -> tuple[SourceRef, ...]:
-    return tuple(SourceRef(s["title"], s.get("url"), s.get("date")) for s in fields.get("sources", []))
-
-
-def _location(fields: dict[str, Any]) -> Location | None:
-    loc = fields.get("location")
-    return Location(float(loc["lat"]), float(loc["lon"])) if loc and "lat" in loc and "lon" in loc else None
-
-
-def product(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker) -> Product:
-    """Build a product, checking what the schema alone cannot: photos and price order."""
-    rec = f.get("recognition")
-    price = f.get("price")
-    if price and price.get("min") is not None and price.get("max") is not None and price["min"] > price["max"]:
-        checker.error(("price", "max"), "'price.max' is lower than 'price.min'")
-    return Product(
-        slug=bundle.slug, name=f["name"], stars=f["stars"], category=f["category"], producer=f["producer"],
-        place=f.get("place"), summary=f.get("summary"),
-        recognition=Recognition(**rec) if rec else None,
-        price=Price(price.get("min"), price.get("max"), price.get("unit")) if price else None,
-        photos=tuple(_photos(bundle, f.get("photos", []), checker)),
-        sold_at=tuple(f.get("sold_at", [])), shops=tuple(Shop(s["name"], s["url"]) for s in f.get("shops", [])),
-        season=tuple(sorted(set(f.get("season", [])))), sources=_sources(f), body=text, doc=checker.doc,
-    )
-
-
-def _photos(bundle: Bundle, photos: list[dict[str, Any]], checker: Checker) -> list[Photo]:
-    found = []
-    for i, photo in enumerate(photos):
-        name = photo["file"]
-        if "/" in name or "\\" in name or name.startswith("."):
-            checker.error(("photos", i, "file"), f"photo '{name}' must be a file name in this folder, without a path")
-        elif name not in bundle.files:
-            checker.error(("photos", i, "file"), f"photo '{name}' does not exist in {bundle.folder}/")
-        elif not name.lower().endswith(PHOTO_SUFFIXES) or not _is_image(bundle.files[name]):
-            checker.error(("photos", i, "file"), f"photo '{name}' is not a JPEG, PNG or WebP image")
-        else:
-            found.append(Photo(name, photo["alt"]))
-    return found
-
-
-def _is_image(head: bytes) -> bool:
-    """JPEG, PNG or WebP, by the file's first bytes rather than its name."""
-    return head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-
-
-def producer(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker) -> Producer:
-    """Build a producer."""
-    return Producer(
-        slug=bundle.slug, name=f["name"], kind=f["kind"], place=f.get("place"), address=f.get("address"),
-        phone=f.get("phone"), email=f.get("email"), website=f.get("website"), location=_location(f),
-        visitors=f.get("visitors", False), opening_hours=f.get("opening_hours"), sources=_sources(f),
-        body=text, doc=checker.doc,
-    )
-
-
-def tourism_site(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker) -> TourismSite:
-    """Build a tourism site or point of sale."""
-    return TourismSite(
-        slug=bundle.slug, name=f["name"], kind=f["kind"], place=f.get("place"), address=f.get("address"),
-        phone=f.get("phone"), website=f.get("website"), location=_location(f),
-        opening_hours=f.get("opening_hours"), sources=_sources(f), body=text, doc=checker.doc,
-    )
+    html = [(code, to_html(t.text)) for code, t in texts]
+    links = tuple(link for (_, t), (_, h) in zip(texts, html, strict=True) for link in internal_links(t, h))
+    return Body(Localized(tuple(html)), links)
 
 
 def places(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Place, ...]:
     """Read ``places.yaml``."""
     items = Checker(doc, codes, problems).value(doc.data, schema.PLACES, ())
-    return tuple(
+    found = tuple(
         Place(p["slug"], p["name"], p["kind"], p.get("formerly"))
         for p in (items if isinstance(items, list) else []) if {"slug", "name", "kind"} <= p.keys()
     )
+    _no_duplicates(doc, [(i,) for i in range(len(doc.data or []))], problems)
+    return found
 
 
 def sectors(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Sector, ...]:
     """Read ``categories.yaml``: sectors (ngành) and their groups (nhóm)."""
     items = Checker(doc, codes, problems).value(doc.data, schema.CATEGORIES, ())
+    data = doc.data if isinstance(doc.data, list) else []
+    keys: list[tuple[int | str, ...]] = [(i,) for i in range(len(data))]
+    keys += [(i, "groups", j) for i, s in enumerate(data) if isinstance(s, dict)
+            for j in range(len(s.get("groups") or []) if isinstance(s.get("groups"), list) else 0)]
+    _no_duplicates(doc, keys, problems)
     return tuple(
         Sector(s["slug"], s["number"], s["name"], tuple(
             Group(g["slug"], g["number"], g["name"], s["slug"])
@@ -216,6 +157,22 @@ def sectors(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Secto
         ))
         for s in (items if isinstance(items, list) else []) if {"slug", "number", "name", "groups"} <= s.keys()
     )
+
+
+def _no_duplicates(doc: Doc, keys: list[tuple[int | str, ...]], problems: Problems) -> None:
+    """Each slug of places.yaml or categories.yaml may appear once."""
+    seen: dict[str, int] = {}
+    for key in keys:
+        item: Any = doc.data
+        for part in key:
+            item = item[part]
+        slug = item.get("slug") if isinstance(item, dict) else None
+        if not isinstance(slug, str):
+            continue
+        line = doc.line(*key, "slug")
+        if slug in seen:
+            problems.error(doc.path, line, f"slug '{slug}' is used twice (first on line {seen[slug]})")
+        seen.setdefault(slug, line)
 
 
 def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Problems) -> FreePage | None:
@@ -237,6 +194,7 @@ def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Pr
             bodies.append((code, Text(source.path, rest)))
     if not titles or titles[0][0] != codes[0]:
         return None
-    body_ = Body(Localized(tuple((c, to_html(t.text)) for c, t in bodies)),
-                 tuple(link for _, t in bodies for link in internal_links(t)))
-    return FreePage(bundle.slug, Localized(tuple(titles)), body_)
+    for code in codes[1:]:
+        if code not in bundle.texts:
+            problems.warning(f"{bundle.folder}/{code}.md", 0, f"no '{code}' text; the '{codes[0]}' text is shown")
+    return FreePage(bundle.slug, Localized(tuple(titles)), markdown_body(bodies))

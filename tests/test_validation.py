@@ -150,3 +150,29 @@ def test_text_fields_keep_numbers_exactly_as_typed(minimal: Path) -> None:
     loaded = load(minimal)
     [binh] = [p for p in loaded.catalogue.site.producers if p.slug == "co-so-binh"]
     assert (binh.phone, binh.address) == ("0123456", "2025")  # YAML 1.1 would read 0123456 as octal 42798
+
+
+def test_a_score_outside_the_star_band_is_a_warning(minimal: Path) -> None:
+    product = minimal / "content/products/alpha/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8").replace("score: 91.5", "score: 65"), encoding="utf-8")
+    assert "content/products/alpha/product.yaml:16: warning: a score of 65 does not match 5 stars (90 to 100 points)" \
+        in [str(p) for p in load(minimal).warnings]
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ("  - code: en\n    name: English\n", "  - code: en\n    name: English\n    fallback: [fr]\n"),
+    ("  - code: en\n", "  - code: EN\n"),
+    ("  en: Test catalogue\n", '  en: "Test \\acatalogue"\n'),
+])
+def test_site_settings_are_checked(minimal: Path, edit: str, message: str) -> None:
+    config = minimal / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(edit, message), encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        load(minimal)
+    expected = {
+        "fallback: [fr]": "site.yaml:16: fallback language 'fr' is not one of the site's languages",
+        "code: EN": "site.yaml:14: 'EN' is not a lowercase language code such as vi, en, ko or zh-hans",
+        "\\a": "site.yaml:3: 'title.en' contains an invisible control character; retype it",
+    }
+    key = next(k for k in expected if k in message)
+    assert expected[key] in [str(p) for p in caught.value.problems]
