@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from ocopsite.errors import Problems, did_you_mean
 from ocopsite.load import Doc
-from ocopsite.model import Group, Place, Producer, Product, Recognition, Sector, Site, TourismSite
+from ocopsite.model import Group, Localized, Place, Producer, Product, Recognition, Sector, Site, TourismSite
 
 STAR_LEVELS = (5, 4, 3)
 T = TypeVar("T")
@@ -45,27 +45,35 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Catalogue:
-    """The whole site, cross-referenced, with its groupings."""
+class View:
+    """The site's lists in one language's reading order (names sort differently per language)."""
 
-    site: Site
-    today: dt.date
     products: tuple[Entry, ...]
     by_stars: Mapping[int, tuple[Entry, ...]]
     by_group: Mapping[str, tuple[Entry, ...]]
     by_place: Mapping[str, tuple[Entry, ...]]
     by_producer: Mapping[str, tuple[Entry, ...]]
     by_tourism: Mapping[str, tuple[Entry, ...]]
+    top: tuple[Entry, ...]
     producers: tuple[Producer, ...]
     producers_by_place: Mapping[str, tuple[Producer, ...]]
     tourism: tuple[TourismSite, ...]
     tourism_by_place: Mapping[str, tuple[TourismSite, ...]]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The whole site, cross-referenced, with its groupings in every language."""
+
+    site: Site
+    today: dt.date
+    products: tuple[Entry, ...]
+    views: Mapping[str, View]
     places: tuple[Place, ...]
     product_places: tuple[Place, ...]
     place_index: Mapping[str, Place]
     sectors: tuple[Sector, ...]
     groups: tuple[Group, ...]
-    top: tuple[Entry, ...]
     recent: tuple[Entry, ...]
 
 
@@ -91,42 +99,50 @@ def certificate_status(rec: Recognition | None, today: dt.date, soon_days: int) 
 def make_catalogue(site: Site, today: dt.date, problems: Problems) -> Catalogue:
     """Resolve every slug a record names and group the products every way the site shows them."""
     refs = _References(site, problems)
-    entries = sorted(
-        (e for p in site.products if (e := refs.entry(p, today)) is not None),
-        key=lambda e: (-e.product.stars, _fold(e.product.name.texts[0][1]), e.slug),
-    )
-    for producer in site.producers:
-        refs.place(producer.place, producer.doc, "place")
-    for spot in site.tourism:
-        refs.place(spot.place, spot.doc, "place")
+    entries = [e for p in site.products if (e := refs.entry(p, today)) is not None]
+    located: list[Producer | TourismSite] = [*site.producers, *site.tourism]
+    for record in located:
+        refs.place(record.place, record.doc, "place")
     problems.raise_if_errors()
     _warn_unused(site, entries, problems)
-    producers = tuple(sorted(site.producers, key=lambda p: (_fold(p.name.texts[0][1]), p.slug)))
-    tourism = tuple(sorted(site.tourism, key=lambda t: (_fold(t.name.texts[0][1]), t.slug)))
-    by_place = _group(entries, lambda e: [e.place.slug] if e.place else [])
-    producers_by_place = _group(producers, lambda p: [p.place] if p.place else [])
-    tourism_by_place = _group(tourism, lambda t: [t.place] if t.place else [])
-    used = set(by_place) | set(producers_by_place) | set(tourism_by_place)
-    by_group = _group(entries, lambda e: [e.group.slug])
+    views = {lang.code: make_view(entries, site, lang.chain) for lang in site.config.languages}
+    first = views[site.config.default_language.code]
+    used = set(first.by_place) | set(first.producers_by_place) | set(first.tourism_by_place)
     return Catalogue(
-        site=site, today=today, products=tuple(entries),
-        by_stars={n: tuple(e for e in entries if e.product.stars == n) for n in STAR_LEVELS},
-        by_group=by_group, by_place=by_place,
-        by_producer=_group(entries, lambda e: [e.producer.slug]),
-        by_tourism=_group(entries, lambda e: [t.slug for t in e.sold_at]),
-        producers=producers, producers_by_place=producers_by_place,
-        tourism=tourism, tourism_by_place=tourism_by_place,
+        site=site, today=today, products=first.products, views=views,
         places=tuple(p for p in site.places if p.slug in used),
-        product_places=tuple(p for p in site.places if p.slug in by_place),
+        product_places=tuple(p for p in site.places if p.slug in first.by_place),
         place_index={p.slug: p for p in site.places},
         sectors=site.sectors,
-        groups=tuple(g for s in site.sectors for g in s.groups if g.slug in by_group),
-        top=tuple(e for e in entries if e.product.stars >= 4),
+        groups=tuple(g for s in site.sectors for g in s.groups if g.slug in first.by_group),
         recent=tuple(sorted(
             (e for e in entries if e.product.recognition and e.product.recognition.date),
             key=lambda e: (e.product.recognition.date.earliest(), e.slug),  # type: ignore[union-attr]
             reverse=True,
         )),
+    )
+
+
+def make_view(entries: list[Entry], site: Site, chain: tuple[str, ...]) -> View:
+    """Every list of the site, sorted for readers of the first language of ``chain``."""
+    def by_name(name: Localized, slug: str) -> tuple[str, str]:
+        return _fold(name.get(chain)[0]), slug
+
+    products = sorted(entries, key=lambda e: (-e.product.stars, *by_name(e.product.name, e.slug)))
+    producers = sorted(site.producers, key=lambda p: by_name(p.name, p.slug))
+    tourism = sorted(site.tourism, key=lambda t: by_name(t.name, t.slug))
+    return View(
+        products=tuple(products),
+        by_stars={n: tuple(e for e in products if e.product.stars == n) for n in STAR_LEVELS},
+        by_group=_group(products, lambda e: [e.group.slug]),
+        by_place=_group(products, lambda e: [e.place.slug] if e.place else []),
+        by_producer=_group(products, lambda e: [e.producer.slug]),
+        by_tourism=_group(products, lambda e: [t.slug for t in e.sold_at]),
+        top=tuple(e for e in products if e.product.stars >= 4),
+        producers=tuple(producers),
+        producers_by_place=_group(producers, lambda p: [p.place] if p.place else []),
+        tourism=tuple(tourism),
+        tourism_by_place=_group(tourism, lambda t: [t.place] if t.place else []),
     )
 
 

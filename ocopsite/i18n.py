@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from string import Formatter
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, get_month_names
 from babel.numbers import format_currency, format_decimal
+from markupsafe import Markup, escape
 
 from ocopsite.errors import Problems
 from ocopsite.load import Doc
@@ -27,15 +29,15 @@ class Strings:
     sections: Mapping[str, str]
     locale: Locale
 
-    def __call__(self, key: str, **values: Any) -> str:
-        text = self.texts[key]
-        return text.format(**values) if values else text
+    def __call__(self, key: str, **values: Any) -> Markup:
+        """A UI string, its placeholders filled with escaped values (or Markup, kept as is)."""
+        return Markup(escape(self.texts[key])).format(**values)
 
     def plural(self, key: str, n: int) -> str:
         """A counted phrase in the right plural form: "1 product", "3 products", "3 sản phẩm"."""
         form = self.locale.plural_form(n)
         text = self.texts.get(f"{key}.{form}") or self.texts[f"{key}.other"]
-        return text.format(n=self.number(n))
+        return str(Markup(escape(text)).format(n=self.number(n)))
 
     def date(self, value: PartialDate | dt.date | None) -> str:
         """A date at the precision it is known: "16 tháng 1, 2025", "December 2020", "2023"."""
@@ -75,12 +77,33 @@ def load_strings(ui: Mapping[str, Doc], config: SiteConfig, problems: Problems) 
         doc = ui[lang.code]
         for key in sorted(set(flat.get(default, {})) - set(flat[lang.code])):
             problems.error(doc.path, 1, f"missing UI string '{key}' (present in {default}.yaml)")
+        _check_placeholders(doc, flat[lang.code], flat.get(default, {}), problems)
         sections = {k[len("sections."):]: v for k, v in flat[lang.code].items() if k.startswith("sections.")}
         for name in SECTIONS:
             if name not in sections:
                 problems.error(doc.path, doc.line("sections"), f"missing section slug 'sections.{name}'")
         strings[lang.code] = Strings(lang.code, flat[lang.code], sections, _locale(lang.code))
     return strings
+
+
+def _check_placeholders(doc: Doc, texts: Mapping[str, str], default: Mapping[str, str], problems: Problems) -> None:
+    """A translation must use the same {placeholders} as the default language's string."""
+    for key, text in texts.items():
+        reference = default.get(key) or default.get(key.rsplit(".", 1)[0] + ".other")
+        wanted = _placeholders(reference) if reference is not None else set()
+        found = _placeholders(text)
+        if found is None:
+            problems.error(doc.path, doc.line(*key.split(".")), f"UI string '{key}' has an unmatched '{{' or '}}'")
+        elif wanted is not None and found != wanted:
+            names = ", ".join(f"{{{n}}}" for n in sorted(wanted)) or "no placeholder"
+            problems.error(doc.path, doc.line(*key.split(".")), f"UI string '{key}' must use {names}")
+
+
+def _placeholders(text: str) -> set[str] | None:
+    try:
+        return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+    except ValueError:
+        return None
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:

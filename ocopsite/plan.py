@@ -52,22 +52,24 @@ def _language_pages(cat: Catalogue, urls: Urls, lang: str, problems: Problems) -
     def page(template: str, section: str, key: Key = None, **data: Any) -> PageSpec:
         return PageSpec(urls.page(lang, section, key), template, lang, section, key, data)
 
+    view = cat.views[lang]
     pages = [
         page("home.html", "home"),
-        page("list.html", "products", None, entries=cat.products),
+        page("list.html", "products", None, entries=view.products),
         *(page("product.html", "products", e.slug, entry=e) for e in cat.products),
         page("stars.html", "stars"),
-        *(page("list.html", "stars", n, entries=cat.by_stars[n], stars=n) for n in STAR_LEVELS),
+        *(page("list.html", "stars", n, entries=view.by_stars[n], stars=n) for n in STAR_LEVELS),
         page("producers.html", "producers"),
-        *(page("producer.html", "producers", p.slug, producer=p, entries=cat.by_producer.get(p.slug, ()))
-          for p in cat.producers),
+        *(page("producer.html", "producers", p.slug, producer=p, entries=view.by_producer.get(p.slug, ()))
+          for p in view.producers),
         page("tourism_index.html", "tourism"),
-        *(page("tourism.html", "tourism", t.slug, spot=t, entries=cat.by_tourism.get(t.slug, ()))
-          for t in cat.tourism),
+        *(page("tourism.html", "tourism", t.slug, spot=t, entries=view.by_tourism.get(t.slug, ()))
+          for t in view.tourism),
         page("categories.html", "categories"),
-        *(page("list.html", "categories", g.slug, entries=cat.by_group[g.slug], group=g) for g in cat.groups),
+        *(page("list.html", "categories", g.slug, entries=view.by_group[g.slug], group=g) for g in cat.groups),
         page("places.html", "places"),
-        *(page("place.html", "places", p.slug, place=p, entries=cat.by_place.get(p.slug, ())) for p in cat.places),
+        *(page("place.html", "places", p.slug, place=p, entries=view.by_place.get(p.slug, ()))
+          for p in cat.places),
     ]
     taken = set(urls.sections[lang].values()) | RESERVED
     for free in cat.site.pages:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from ocopsite.catalogue import Catalogue
+from ocopsite.catalogue import STAR_LEVELS, Catalogue
 from ocopsite.i18n import Strings
 from ocopsite.model import Body, Language, Localized
 from ocopsite.plan import PageSpec
@@ -53,7 +53,7 @@ class Renderer:
         )
         self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
                                 strings=strings, short_link=short_link,
-                                root_path=urlsplit(cat.site.config.base_url).path)
+                                root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS)
 
     def render(self, page: PageSpec) -> bytes:
         """The bytes of one page."""
@@ -70,6 +70,7 @@ class Renderer:
             **page.data,
             "page": page,
             "lang": lang,
+            "lists": self.cat.views[lang.code],
             "t": self.strings[lang.code],
             "url": url,
             "link": lambda target: relative(here, target),
@@ -80,6 +81,8 @@ class Renderer:
             "alternates": self.alternates(page),
             "tx": lambda value: self.text(value, lang)[0],
             "lx": lambda value: self.marked(value, lang),
+            "lx_in": self.marked,
+            "lang_of": lambda value: self.lang_attribute(value, lang),
             "body": lambda value: self.body(value, lang, here),
         }
 
@@ -96,6 +99,11 @@ class Renderer:
         """A localized text, wrapped in ``lang`` when it falls back to another language."""
         text, used = self.text(value, lang)
         return escape(text) if used == lang.code else Markup('<span lang="{}">{}</span>').format(used, text)
+
+    def lang_attribute(self, value: Localized, lang: Language) -> Markup:
+        """` lang="vi"` for an attribute's text that falls back to another language."""
+        used = self.text(value, lang)[1]
+        return Markup("") if used == lang.code else Markup(' lang="{}"').format(used)
 
     def body(self, value: Body, lang: Language, here: str) -> Markup:
         """Sanitised Markdown HTML, internal links made relative, fallback marked with ``lang``."""

@@ -51,3 +51,16 @@ def test_a_missing_ui_string_is_an_error_naming_the_key(three: Path) -> None:
         build(three, three / "output")
     assert [str(p) for p in caught.value.problems] == [
         "templates/i18n/ko.yaml:1: missing UI string 'status.expired' (present in vi.yaml)"]
+
+
+def test_a_translation_must_use_the_same_placeholders(three: Path) -> None:
+    strings = three / "templates/i18n/ko.yaml"
+    text = strings.read_text(encoding="utf-8")
+    text = text.replace('label: "{n}성"', 'label: "{count}성"').replace('aria: "OCOP {n}성"', 'aria: "OCOP {n성"')
+    strings.write_text(text, encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        build(three, three / "output")
+    assert [str(p) for p in caught.value.problems] == [
+        "templates/i18n/ko.yaml:32: UI string 'stars.label' must use {n}",
+        "templates/i18n/ko.yaml:33: UI string 'stars.aria' has an unmatched '{' or '}'",
+    ]

@@ -38,10 +38,11 @@ def test_every_page_type_exists_in_both_languages_and_links_to_its_counterpart(
     assert '<html lang="vi">' in vi_html and '<html lang="en">' in en_html
     vi_url, en_url = vi.removesuffix("index.html"), en.removesuffix("index.html")
     base = "https://example.org/catalogue/"
+    x_default = base if vi_url == "vi/" else base + vi_url  # the chooser for home, else the default language
     for html in (vi_html, en_html):
         assert f'<link rel="alternate" hreflang="vi" href="{base}{vi_url}">' in html
         assert f'<link rel="alternate" hreflang="en" href="{base}{en_url}">' in html
-        assert f'<link rel="alternate" hreflang="x-default" href="{base}">' in html
+        assert f'<link rel="alternate" hreflang="x-default" href="{x_default}">' in html
     switch_vi = re.search(r'<a href="([^"]+)" hreflang="en" lang="en" data-lang="en">English</a>', vi_html)
     switch_en = re.search(r'<a href="([^"]+)" hreflang="vi" lang="vi" data-lang="vi">Tiếng Việt</a>', en_html)
     assert switch_vi and switch_en
@@ -72,6 +73,9 @@ def test_short_link_opens_the_product_in_every_language(minimal_output: Path) ->
     html = read(minimal_output, "p/alpha/index.html")
     assert 'data-pick="auto"' in html and '<meta name="robots" content="noindex">' in html
     assert 'href="../../vi/san-pham/alpha/"' in html and 'href="../../en/products/alpha/"' in html
+    assert "Read in English: Alpha fish sauce" in html and 'rel="canonical"' not in html
+    beta = read(minimal_output, "p/beta/index.html")
+    assert 'Read in English: <span lang="vi">Rượu nho Beta</span>' in beta
 
 
 def test_sitemap_lists_every_page_with_hreflang_alternates(minimal_output: Path) -> None:
@@ -86,7 +90,10 @@ def test_sitemap_lists_every_page_with_hreflang_alternates(minimal_output: Path)
     links = {a.get("hreflang"): a.get("href") for a in product.findall("x:link", ns)}
     assert links == {"vi": "https://example.org/catalogue/vi/san-pham/alpha/",
                      "en": "https://example.org/catalogue/en/products/alpha/",
-                     "x-default": "https://example.org/catalogue/"}
+                     "x-default": "https://example.org/catalogue/vi/san-pham/alpha/"}
+    home = urls["https://example.org/catalogue/en/"]
+    assert {a.get("hreflang"): a.get("href") for a in home.findall("x:link", ns)}["x-default"] == \
+        "https://example.org/catalogue/"
 
 
 def test_atom_feed_per_language_lists_recognised_products_newest_first(minimal_output: Path) -> None:
@@ -110,6 +117,7 @@ def test_manifest_is_json_with_relative_start(minimal_output: Path) -> None:
 def test_missing_english_falls_back_to_vietnamese_marked_lang_vi(minimal_output: Path) -> None:
     html = read(minimal_output, "en/products/beta/index.html")
     assert '<h1><span lang="vi">Rượu nho Beta</span></h1>' in html
+    assert '<li><span aria-current="page"><span lang="vi">Rượu nho Beta</span></span></li>' in html
     assert '<div lang="vi"><p>Rượu vang làm từ nho.</p></div>' in html
     assert '<p class="lead"><span lang="vi">Rượu nho của hợp tác xã.</span></p>' in html
 
@@ -139,3 +147,13 @@ def test_producer_page_has_contact_links(minimal_output: Path) -> None:
     assert '<a href="tel:0258000000">0258 000 000</a>' in html
     assert 'href="geo:12.25,109.19"' in html
     assert "7 am–5 pm daily" in html
+
+
+def test_lists_are_sorted_in_each_readers_language(minimal_output: Path) -> None:
+    def names(page: str) -> list[str]:
+        card = r'<li class="card">\n<a href="[^"]+">(?:<span lang="vi">)?([^<]+)<'
+        return re.findall(card, read(minimal_output, page))
+
+    assert names("vi/sao/3/index.html") == ["Đặc sản Delta", "Mứt Gamma"]  # Đ sorts with D
+    assert names("en/stars/3/index.html") == ["Delta speciality", "Gamma jam"]
+    assert names("en/producers/hop-tac-xa-an/index.html") == ["Rượu nho Beta", "Delta speciality", "Gamma jam"]
