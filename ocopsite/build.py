@@ -46,9 +46,13 @@ class BuildResult:
 def build_date() -> dt.date:
     """Today, or the day of ``SOURCE_DATE_EPOCH`` for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
+    if epoch is None or not epoch.strip():
+        return dt.datetime.now(dt.UTC).date()
+    try:
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.datetime.now(dt.UTC).date()
+    except (ValueError, OverflowError, OSError):
+        message = f"must be a whole number of seconds since 1970-01-01, not '{epoch}'"
+        raise SiteError([Problem("SOURCE_DATE_EPOCH", 0, message)]) from None
 
 
 def load(root: Path, today: dt.date | None = None, base_url: str | None = None) -> Loaded:

@@ -73,9 +73,10 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ocopsite.build import load
+    from ocopsite.build import load, render_all
 
     loaded = load(args.site)
+    render_all(args.site, loaded)  # everything but writing: templates and links are checked too
     warnings = loaded.warnings
     _report(warnings, args.format)
     if args.strict and warnings:

@@ -7,11 +7,11 @@ was, and the reasons are printed. Every rebuild is the same full build as ``ocop
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from livereload import Server
+from livereload.handlers import LiveReloadHandler
 from livereload.watcher import Watcher
 
 from ocopsite.build import build
@@ -19,7 +19,6 @@ from ocopsite.errors import SiteError
 from ocopsite.write import OutputError
 
 Snapshot = dict[str, tuple[int, int]]
-QUIET_SECONDS = 0.3
 
 
 def sources(site: Path) -> Snapshot:
@@ -37,28 +36,27 @@ def sources(site: Path) -> Snapshot:
 
 
 class SourceWatcher(Watcher):  # type: ignore[misc]
-    """Waits until a burst of saves is over, then calls ``rebuild`` once."""
+    """Polled by livereload: once the sources stop changing between two polls (a burst of
+    saves is over), calls ``rebuild`` once and reloads the browsers."""
 
     def __init__(self, site: Path, rebuild: Callable[[], bool]) -> None:
         super().__init__()
         self.site = site
         self.rebuild = rebuild
         self.snapshot = sources(site)
+        self.pending: Snapshot | None = None
 
     def examine(self) -> tuple[str | None, float | None]:
         if self._changes:
             return self._changes.pop()  # type: ignore[no-any-return]
         current = sources(self.site)
-        if current == self.snapshot:
+        if current == self.snapshot or current != self.pending:
+            self.pending = None if current == self.snapshot else current  # still changing: wait a poll
             return None, None
-        while True:
-            time.sleep(QUIET_SECONDS)
-            later = sources(self.site)
-            if later == current:
-                break
-            current = later
-        self.snapshot = current
-        return ("*", None) if self.rebuild() else (None, None)
+        self.snapshot, self.pending = current, None
+        if self.rebuild():
+            LiveReloadHandler.reload_waiters(path="*")  # at once: livereload throttles its own reloads
+        return None, None
 
 
 def rebuild_into(site: Path, output: Path) -> Callable[[], bool]:

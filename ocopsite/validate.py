@@ -119,14 +119,20 @@ def body(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> Body:
     for code in codes[1:]:
         if code not in bundle.texts and codes[0] in bundle.texts:
             problems.warning(f"{bundle.folder}/{code}.md", 0, f"no '{code}' text; the '{codes[0]}' text is shown")
-    return markdown_body(texts)
+    return markdown_body(texts, problems)
 
 
-def markdown_body(texts: list[tuple[str, Text]]) -> Body:
+def markdown_body(texts: list[tuple[str, Text]], problems: Problems) -> Body:
     """Markdown per language as safe HTML, with the links to other pages it makes."""
-    if not texts:
+    html = []
+    for code, text in texts:
+        try:
+            html.append((code, to_html(text.text)))
+        except RecursionError:
+            problems.error(text.path, 0, "Markdown nested too deeply")
+            return Body()
+    if not html:
         return Body()
-    html = [(code, to_html(t.text)) for code, t in texts]
     links = tuple(link for (_, t), (_, h) in zip(texts, html, strict=True) for link in internal_links(t, h))
     return Body(Localized(tuple(html)), links)
 
@@ -197,4 +203,4 @@ def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Pr
     for code in codes[1:]:
         if code not in bundle.texts:
             problems.warning(f"{bundle.folder}/{code}.md", 0, f"no '{code}' text; the '{codes[0]}' text is shown")
-    return FreePage(bundle.slug, Localized(tuple(titles)), markdown_body(bodies))
+    return FreePage(bundle.slug, Localized(tuple(titles)), markdown_body(bodies, problems))

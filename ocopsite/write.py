@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
 from collections.abc import Mapping
@@ -23,12 +24,18 @@ class OutputError(Exception):
 
 def write_output(output: Path, files: Mapping[str, bytes]) -> None:
     """Write every file into a sibling temporary folder, then swap it with ``output``."""
-    output = output.absolute()
+    output = output.resolve()  # a symlinked output/ is replaced where it points
     _refuse_foreign(output)
     parent = output.parent
     parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(parent, output.name)
-    staging = parent / f".{output.name}.new-{os.getpid()}"
+    with (parent / f".{output.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time per output folder (serve and build)
+        _write_and_swap(output, files)
+
+
+def _write_and_swap(output: Path, files: Mapping[str, bytes]) -> None:
+    _remove_leftovers(output.parent, output.name)
+    staging = output.parent / f".{output.name}.new-{os.getpid()}"
     try:
         for name, data in files.items():
             path = staging / name

@@ -87,3 +87,13 @@ def test_a_short_link_opens_the_product_in_the_readers_language(page: Page, site
     page.get_by_role("link", name="Tiếng Việt").click()
     page.goto(site_url + "p/alpha/")
     page.wait_for_url(site_url + "vi/san-pham/alpha/")
+
+
+def test_serve_reloads_the_open_page_after_every_save(page: Page, served: tuple[str, Path, Path]) -> None:
+    base, site, _ = served
+    product = site / "content/products/alpha/product.yaml"
+    original = product.read_text(encoding="utf-8")
+    page.goto(base + "en/products/alpha/")
+    for n in range(2):  # livereload alone would ignore a second reload within 3 s
+        product.write_text(original.replace("Alpha fish sauce", f"Alpha edit {n}"), encoding="utf-8")
+        page.wait_for_function(f"document.querySelector('h1').textContent === 'Alpha edit {n}'", timeout=15000)

@@ -34,7 +34,7 @@ def test_a_failed_build_leaves_the_previous_output_untouched(minimal: Path) -> N
     with pytest.raises(SiteError):
         build(minimal, output)
     assert tree(output) == before
-    assert [p.name for p in minimal.iterdir() if p.name.startswith(".output")] == []
+    assert [p.name for p in minimal.iterdir() if p.name.startswith(".output.new")] == []
 
 
 def test_a_template_error_is_located_and_leaves_output_untouched(minimal: Path) -> None:
@@ -67,3 +67,21 @@ def test_a_folder_not_written_by_ocopsite_is_never_replaced(minimal: Path, tmp_p
     with pytest.raises(OutputError):
         build(minimal, precious)
     assert (precious / "thesis.txt").read_text(encoding="utf-8") == "years of work"
+
+
+def test_a_symlinked_output_folder_is_updated_where_it_points(minimal: Path, tmp_path: Path) -> None:
+    real = tmp_path / "published"
+    build(minimal, real)
+    link = minimal / "output"
+    link.symlink_to(real)
+    (minimal / "content/products/delta").rename(tmp_path / "delta")
+    build(minimal, link)
+    assert link.is_symlink() and not (real / "en/products/delta").exists()
+
+
+def test_a_bad_source_date_epoch_is_one_clear_error(minimal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(SiteError) as caught:
+        build(minimal, minimal / "output")
+    assert [str(p) for p in caught.value.problems] == [
+        "SOURCE_DATE_EPOCH: must be a whole number of seconds since 1970-01-01, not 'yesterday'"]

@@ -3,58 +3,10 @@ keeps serving the last good build when a build fails."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-
-from conftest import EPOCH, REPO
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
-
-
-def fetch(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return str(response.read().decode("utf-8"))
-    except OSError:
-        return ""
-
-
-@pytest.fixture
-def served(minimal: Path, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(REPO)}
-    with log.open("w") as stream:
-        process = subprocess.Popen([sys.executable, "-m", "ocopsite", "serve", str(minimal), "--port", str(port)],
-                                   stdout=stream, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(lambda: "Alpha fish sauce" in fetch(base + "en/products/alpha/"))
-        yield base, minimal, log
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+from conftest import fetch, wait_for
 
 
 def builds(log: Path) -> int:

@@ -176,3 +176,23 @@ def test_site_settings_are_checked(minimal: Path, edit: str, message: str) -> No
     }
     key = next(k for k in expected if k in message)
     assert expected[key] in [str(p) for p in caught.value.problems]
+
+
+def test_check_renders_everything_but_writes_nothing(minimal: Path) -> None:
+    template = minimal / "templates/page.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("{{ body(free.body) }}", "{{ body(free.bod) }}"),
+                        encoding="utf-8")
+    result = run_cli("check", str(minimal))
+    assert result.returncode == 1 and not (minimal / "output").exists()
+    assert result.stderr.splitlines()[0].startswith("templates/page.html:7: template error:")
+
+
+@pytest.mark.parametrize(("path", "text", "message"), [
+    ("content/products/alpha/product.yaml", "a: " + "[" * 5000 + "]" * 5000, "YAML nested too deeply"),
+    ("content/products/beta/vi.md", "".join("  " * i + "- x\n" for i in range(900)), "Markdown nested too deeply"),
+])
+def test_deeply_nested_yaml_and_markdown_are_clean_errors(minimal: Path, path: str, text: str, message: str) -> None:
+    (minimal / path).write_text(text, encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        load(minimal)
+    assert [str(p) for p in caught.value.problems] == [f"{path}: {message}"]
