@@ -51,6 +51,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
         self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
                                 strings=strings, short_link=short_link,
                                 root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS)
