@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from ocopsite.catalogue import STAR_LEVELS, Catalogue
 from ocopsite.i18n import Strings
-from ocopsite.model import Body, Language, Localized
+from ocopsite.model import Body, Group, Language, Localized
 from ocopsite.plan import PageSpec
 from ocopsite.urls import Key, Urls, feed, file_of, relative, short_link
 
@@ -52,9 +52,15 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
+        self.icons = _symbol_ids(templates / "assets" / "icons.svg")
         self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
                                 strings=strings, short_link=short_link,
-                                root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS)
+                                root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS,
+                                icon_for=self.icon_for)
+
+    def icon_for(self, group: Group) -> str:
+        """The icon of a product group: its own, else its sector's, else the generic one."""
+        return next((i for i in (group.slug, group.sector) if i in self.icons), "ocop")
 
     def render(self, page: PageSpec) -> bytes:
         """The bytes of one page."""
@@ -113,6 +119,12 @@ class Renderer:
         html, used = value.html.get(lang.chain)
         html = INTERNAL_HREF.sub(lambda m: f'href="{relative(here, m.group(1))}"', html)
         return Markup(html if used == lang.code else f'<div lang="{used}">{html}</div>')
+
+
+def _symbol_ids(sprite: Path) -> frozenset[str]:
+    """The ids of the symbols in the icon sprite."""
+    text = sprite.read_text(encoding="utf-8") if sprite.is_file() else ""
+    return frozenset(re.findall(r'<symbol[^>]*\bid="([^"]+)"', text))
 
 
 def output_file(page: PageSpec) -> str:

@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
-import threading
 import urllib.request
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from conftest import http_server
+
 LINK = re.compile(r'(?:href|src)="([^"]+)"')
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    handler = functools.partial(QuietHandler, directory=str(tmp_path))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", tmp_path
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(tmp_path) as url:
+        yield url.rstrip("/"), tmp_path
 
 
 def crawl(*starts: str) -> tuple[set[str], list[str]]:
