@@ -1,6 +1,7 @@
 /* ocopsite: the only script of the catalogue pages. Pages work without it.
    1. Remembers the language a reader picks, and opens it from "/" and short links.
-   2. Re-computes each certificate status for the reader's own date. */
+   2. Narrows product lists in place by star level, category and place.
+   3. Re-computes each certificate status for the reader's own date. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -31,6 +32,32 @@
     }
     if (byLang[want]) location.replace(byLang[want].href);
   }
+
+  function narrow(form) {
+    var list = form.nextElementSibling;
+    if (!list || !list.classList.contains("cards")) return;
+    var cards = list.children;
+    var count = form.querySelector(".count");
+    function apply() {
+      var shown = 0;
+      for (var i = 0; i < cards.length; i++) {
+        var card = cards[i];
+        var keep = ["stars", "category", "place"].every(function (name) {
+          var want = form.elements[name].value;
+          return !want || card.getAttribute("data-" + name) === want;
+        });
+        card.hidden = !keep;
+        if (keep) shown++;
+      }
+      var text = (shown === 1 && form.getAttribute("data-one")) || form.getAttribute("data-other");
+      count.textContent = text.replace("{n}", shown.toLocaleString(document.documentElement.lang));
+    }
+    form.addEventListener("change", apply);
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    form.hidden = false;
+  }
+  var forms = document.querySelectorAll("form.narrow");
+  for (var f = 0; f < forms.length; f++) narrow(forms[f]);
 
   function iso(date) {
     function pad(n) { return (n < 10 ? "0" : "") + n; }
