@@ -54,7 +54,6 @@
     }
     form.addEventListener("change", apply);
     form.addEventListener("submit", function (event) { event.preventDefault(); });
-    form.hidden = false;
   }
   var forms = document.querySelectorAll("form.narrow");
   for (var f = 0; f < forms.length; f++) narrow(forms[f]);
