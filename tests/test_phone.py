@@ -132,3 +132,11 @@ def test_without_javascript_the_filter_form_stays_hidden(browser: Browser, site:
     assert page.locator("form.narrow").is_hidden()
     assert page.get_by_role("link", name="4 stars").first.is_visible()
     context.close()
+
+
+def test_a_product_page_prints_its_facts_without_navigation(page: Page, site: str) -> None:
+    page.goto(site + "en/products/rong-nho-tach-nuoc-tri-tin/")
+    page.emulate_media(media="print")
+    assert page.locator("header nav.menu").is_hidden() and page.locator("footer").is_hidden()
+    assert page.locator(".crumbs").is_hidden()
+    assert page.locator("#certificate").is_visible() and page.locator("h1").is_visible()
