@@ -19,6 +19,7 @@ from ocopsite.links import check_links
 from ocopsite.load import load_site
 from ocopsite.plan import PageSpec, plan_pages
 from ocopsite.render import Renderer, fingerprint, output_file
+from ocopsite.search import index_pages
 from ocopsite.urls import Urls
 from ocopsite.validate import validate_site
 from ocopsite.write import write_output
@@ -93,7 +94,7 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     start = time.perf_counter()
     loaded = load(root, today, base_url)
     files = render_all(root, loaded)
-    write_output(output, files)
+    write_output(output, files, finish=index_pages)
     return BuildResult(len(loaded.pages), len(files), time.perf_counter() - start, loaded.warnings)
 
 

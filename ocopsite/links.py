@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from ocopsite.errors import Problems
 from ocopsite.urls import file_of
 
-LINK = re.compile(rb'(?:href|src)="([^"]*)"')
+LINK = re.compile(rb'(?:href|src|action)="([^"]*)"')
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 

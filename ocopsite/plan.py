@@ -67,6 +67,7 @@ def _language_pages(cat: Catalogue, urls: Urls, lang: str, problems: Problems) -
           for t in view.tourism),
         page("categories.html", "categories"),
         *(page("list.html", "categories", g.slug, entries=view.by_group[g.slug], group=g) for g in cat.groups),
+        page("search.html", "search"),
         page("places.html", "places"),
         *(page("place.html", "places", p.slug, place=p, entries=view.by_place.get(p.slug, ()))
           for p in cat.places),

@@ -10,7 +10,7 @@ import ctypes.util
 import fcntl
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 MARKER = ".ocopsite"
@@ -22,18 +22,22 @@ class OutputError(Exception):
     """The output folder cannot be written or replaced."""
 
 
-def write_output(output: Path, files: Mapping[str, bytes]) -> None:
-    """Write every file into a sibling temporary folder, then swap it with ``output``."""
+Finish = Callable[[Path], None]
+
+
+def write_output(output: Path, files: Mapping[str, bytes], finish: Finish | None = None) -> None:
+    """Write every file into a sibling temporary folder, run ``finish`` on it (the search
+    index is made from the written pages), then swap it with ``output``."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
     _refuse_foreign(output)
     parent = output.parent
     parent.mkdir(parents=True, exist_ok=True)
     with (parent / f".{output.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time per output folder (serve and build)
-        _write_and_swap(output, files)
+        _write_and_swap(output, files, finish)
 
 
-def _write_and_swap(output: Path, files: Mapping[str, bytes]) -> None:
+def _write_and_swap(output: Path, files: Mapping[str, bytes], finish: Finish | None) -> None:
     _remove_leftovers(output.parent, output.name)
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
     try:
@@ -41,6 +45,8 @@ def _write_and_swap(output: Path, files: Mapping[str, bytes]) -> None:
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+        if finish is not None:
+            finish(staging)
         (staging / MARKER).write_bytes(b"")
         _swap(staging, output)
     finally:

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import http_server
 
-LINK = re.compile(r'(?:href|src)="([^"]+)"')
+LINK = re.compile(r'(?:href|src|action)="([^"]+)"')
 
 
 @pytest.fixture

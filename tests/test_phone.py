@@ -32,6 +32,7 @@ PAGES = {
     "places": ("vi/dia-phuong/", "en/places/"),
     "place": ("vi/dia-phuong/vinh-hai/", "en/places/vinh-hai/"),
     "free page": ("vi/ocop/", "en/ocop/"),
+    "search": ("vi/tim-kiem/", "en/search/"),
 }
 SINGLE = {"language choice": "", "not found": "404.html"}
 EVERY_PAGE = [(f"{kind} ({lang})", path) for kind, pair in PAGES.items() for lang, path in zip(("vi", "en"), pair,

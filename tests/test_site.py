@@ -56,7 +56,8 @@ def test_site_wide_files(minimal_output: Path) -> None:
     for name in ("index.html", "404.html", "sitemap.xml", "robots.txt", "manifest.webmanifest",
                  "vi/feed.xml", "en/feed.xml", "p/alpha/index.html"):
         assert (minimal_output / name).is_file(), name
-    assert not (minimal_output / "vi" / "tim-kiem").exists(), "the search URL is kept free for the search page"
+    assert (minimal_output / "vi/tim-kiem/index.html").is_file() and (minimal_output / "en/search/index.html").is_file()
+    assert (minimal_output / "pagefind/pagefind.js").is_file()
     robots = read(minimal_output, "robots.txt")
     assert "Sitemap: https://example.org/catalogue/sitemap.xml" in robots
 

@@ -63,18 +63,22 @@
     return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate());
   }
   if (!script || !script.hasAttribute("data-soon")) return;
-  var now = new Date();
-  var today = iso(now);
-  var soon = iso(new Date(now.getTime() + Number(script.getAttribute("data-soon")) * 864e5));
-  var badges = document.querySelectorAll(".status[data-from]");
-  for (var k = 0; k < badges.length; k++) {
-    var el = badges[k];
-    var from = el.getAttribute("data-from");
-    var to = el.getAttribute("data-to");
-    var code = to < today ? "expired" : from > soon ? "valid" : from >= today ? "expiring" : "unknown";
-    if (el.getAttribute("data-status") !== code) {
-      el.setAttribute("data-status", code);
-      el.textContent = script.getAttribute("data-" + code);
+  function refresh(root) {
+    var now = new Date();
+    var today = iso(now);
+    var soon = iso(new Date(now.getTime() + Number(script.getAttribute("data-soon")) * 864e5));
+    var badges = root.querySelectorAll(".status[data-from]");
+    for (var k = 0; k < badges.length; k++) {
+      var el = badges[k];
+      var from = el.getAttribute("data-from");
+      var to = el.getAttribute("data-to");
+      var code = to < today ? "expired" : from > soon ? "valid" : from >= today ? "expiring" : "unknown";
+      if (el.getAttribute("data-status") !== code || !el.textContent) {
+        el.setAttribute("data-status", code);
+        el.textContent = script.getAttribute("data-" + code);
+      }
     }
   }
+  refresh(document);
+  window.ocopsite = { refreshStatus: refresh, statusLabel: function (code) { return script.getAttribute("data-" + code); } };
 })();

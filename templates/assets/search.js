@@ -1,0 +1,128 @@
+/* ocopsite search page: queries the Pagefind index of the product pages in this language.
+   Reads and writes ?q=, ?stars=, ?category= and ?place=, so a search can be linked. Pagefind
+   folds tone and vowel marks; the query's đ/Đ are folded here, as they were in the index,
+   and the filters are added to the query as the words they were indexed as. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var form = document.querySelector("form[data-search]");
+  var list = document.getElementById("search-results");
+  var count = document.getElementById("search-count");
+  var nothing = document.getElementById("search-nothing");
+  var FIELDS = ["stars", "category", "place"];
+  var SVG = "http://www.w3.org/2000/svg";
+  var root = new URL(script.getAttribute("data-root"), location.href).pathname;
+  var bundle = new URL(script.getAttribute("data-bundle"), location.href).href;
+  var loading = null;
+  var latest = 0;
+  var timer = 0;
+
+  function pagefind() {
+    if (!loading) {
+      loading = import(bundle).then(function (module) {
+        return module.options({ baseUrl: root }).then(function () { return module; });
+      });
+    }
+    return loading;
+  }
+
+  function fold(text) {
+    return text.replace(/đ/g, "d").replace(/Đ/g, "D").trim();
+  }
+
+  function filterWords() {
+    /* Filters are indexed as words such as "ocopfstars5" (see ocopsite/search.py). */
+    return FIELDS.filter(function (name) { return form.elements[name].value; }).map(function (name) {
+      return "ocopf" + name + form.elements[name].value.replace(/-/g, "");
+    });
+  }
+
+  function remember() {
+    var params = new URLSearchParams();
+    ["q"].concat(FIELDS).forEach(function (name) {
+      if (form.elements[name].value) params.set(name, form.elements[name].value);
+    });
+    var query = params.toString();
+    history.replaceState(null, "", query ? "?" + query : location.pathname);
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function card(data) {
+    var meta = data.meta;
+    var item = element("li", "card");
+    var icon = document.createElementNS(SVG, "svg");
+    icon.setAttribute("class", "icon");
+    icon.setAttribute("aria-hidden", "true");
+    var use = document.createElementNS(SVG, "use");
+    use.setAttribute("href", script.getAttribute("data-icons") + "#" + (meta.icon || "ocop"));
+    icon.appendChild(use);
+    var link = element("a", "", meta.title);
+    link.href = data.url;
+    var facts = element("p", "meta");
+    var stars = element("span", "stars", "★".repeat(Number(meta.stars) || 0));
+    stars.setAttribute("role", "img");
+    stars.setAttribute("aria-label", script.getAttribute("data-stars").replace("{n}", meta.stars));
+    var status = element("span", "status");
+    status.setAttribute("data-status", meta.status || "unknown");
+    if (meta.from) {
+      status.setAttribute("data-from", meta.from);
+      status.setAttribute("data-to", meta.to);
+    }
+    status.textContent = window.ocopsite ? window.ocopsite.statusLabel(meta.status || "unknown") : "";
+    facts.append(stars, " ", status);
+    item.append(icon, link, facts);
+    if (meta.place) item.appendChild(element("p", "where", meta.place));
+    return item;
+  }
+
+  function say(found) {
+    var text = (found === 1 && script.getAttribute("data-one")) || script.getAttribute("data-other");
+    count.textContent = text.replace("{n}", found.toLocaleString(document.documentElement.lang));
+  }
+
+  async function run() {
+    var ticket = ++latest;
+    var query = fold(form.elements.q.value);
+    var words = filterWords();
+    remember();
+    if (!query && !words.length) {
+      list.replaceChildren();
+      count.textContent = "";
+      nothing.hidden = true;
+      return;
+    }
+    try {
+      var engine = await pagefind();
+      var search = await engine.search(words.concat(query ? [query] : []).join(" "));
+      var shown = await Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
+      if (ticket !== latest) return;
+      list.replaceChildren.apply(list, shown.map(card));
+      if (window.ocopsite) window.ocopsite.refreshStatus(list);
+      say(search.results.length);
+      nothing.hidden = search.results.length > 0;
+    } catch (error) {
+      if (ticket === latest) count.textContent = script.getAttribute("data-error");
+    }
+  }
+
+  var params = new URLSearchParams(location.search);
+  ["q"].concat(FIELDS).forEach(function (name) {
+    if (params.has(name)) form.elements[name].value = params.get(name);
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    run();
+  });
+  form.addEventListener("change", run);
+  form.elements.q.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(run, 150);
+  });
+  run();
+})();
