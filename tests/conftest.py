@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import os
 import shutil
 import socket
@@ -128,11 +129,37 @@ class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def handle(self) -> None:
+        # the browser may close a connection early (a cancelled request): not an error
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            super().handle()
+
+
+class GzipHandler(QuietHandler):
+    """Compresses text responses as static hosts do (GitHub Pages, Netlify, Cloudflare Pages)."""
+
+    TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".webmanifest", ".txt")
+
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        path = path / "index.html" if path.is_dir() else path
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or path.suffix not in self.TEXT or not path.is_file():
+            super().do_GET()
+            return
+        body = gzip.compress(path.read_bytes(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
 
 @contextlib.contextmanager
-def http_server(docroot: Path) -> Iterator[str]:
+def http_server(docroot: Path, compress: bool = False) -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 serving ``docroot``; yields its address."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(docroot)))
+    handler = GzipHandler if compress else QuietHandler
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(docroot)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/"

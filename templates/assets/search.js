@@ -9,7 +9,9 @@
   var list = document.getElementById("search-results");
   var count = document.getElementById("search-count");
   var nothing = document.getElementById("search-nothing");
+  var more = document.getElementById("search-more");
   var FIELDS = ["stars", "category", "place"];
+  var PAGE = 10;
   var SVG = "http://www.w3.org/2000/svg";
   var root = new URL(script.getAttribute("data-root"), location.href).pathname;
   var bundle = new URL(script.getAttribute("data-bundle"), location.href).href;
@@ -20,7 +22,8 @@
   function pagefind() {
     if (!loading) {
       loading = import(bundle).then(function (module) {
-        return module.options({ baseUrl: root }).then(function () { return module; });
+        /* No worker: it would be one more 40 KB download before the first result. */
+        return module.options({ baseUrl: root, noWorker: true }).then(function () { return module; });
       });
     }
     return loading;
@@ -86,6 +89,15 @@
     count.textContent = text.replace("{n}", found.toLocaleString(document.documentElement.lang));
   }
 
+  async function show(results, from, ticket) {
+    var page = await Promise.all(results.slice(from, from + PAGE).map(function (r) { return r.data(); }));
+    if (ticket !== latest) return;
+    list.append.apply(list, page.map(card));
+    if (window.ocopsite) window.ocopsite.refreshStatus(list);
+    more.hidden = from + PAGE >= results.length;
+    more.onclick = function () { show(results, from + PAGE, ticket); };
+  }
+
   async function run() {
     var ticket = ++latest;
     var query = fold(form.elements.q.value);
@@ -95,16 +107,17 @@
       list.replaceChildren();
       count.textContent = "";
       nothing.hidden = true;
+      more.hidden = true;
       return;
     }
     try {
       var engine = await pagefind();
       var search = await engine.search(words.concat(query ? [query] : []).join(" "));
-      var shown = await Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
       if (ticket !== latest) return;
-      list.replaceChildren.apply(list, shown.map(card));
-      if (window.ocopsite) window.ocopsite.refreshStatus(list);
-      say(search.results.length);
+      list.replaceChildren();
+      await show(search.results, 0, ticket);
+      if (ticket !== latest) return;
+      say(search.results.length);  /* last, so that the count announces results already shown */
       nothing.hidden = search.results.length > 0;
     } catch (error) {
       if (ticket === latest) count.textContent = script.getAttribute("data-error");

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Generate a synthetic OCOP catalogue in the real content format, at any size.
+
+Realistic Vietnamese and English text with diacritics; every optional field is used; no
+photos (pass --photos to add small generated JPEGs). The Khánh Hòa templates and categories
+are copied from this repository. Usage: benchmarks/synthetic.py N DEST [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ocopsite.slugs import slug_for  # noqa: E402
+
+# (Vietnamese, English, group slug) for kinds of OCOP products
+KINDS = [
+    ("Nước mắm cá cơm", "anchovy fish sauce", "gia-vi"), ("Muối hạt", "grain salt", "gia-vi"),
+    ("Hành tím", "purple shallots", "gia-vi"), ("Tỏi", "garlic", "gia-vi"),
+    ("Rong nho tươi", "fresh sea grapes", "thuc-pham-tuoi-song"), ("Xoài cát", "sweet mango", "thuc-pham-tuoi-song"),
+    ("Sầu riêng", "durian", "thuc-pham-tuoi-song"), ("Bưởi da xanh", "green-skin pomelo", "thuc-pham-tuoi-song"),
+    ("Nho xanh", "green grapes", "thuc-pham-tuoi-song"), ("Dưa lưới", "netted melon", "thuc-pham-tuoi-song"),
+    ("Gạo thơm", "fragrant rice", "thuc-pham-tho-so-che"), ("Mật ong rừng", "wild honey", "thuc-pham-tho-so-che"),
+    ("Xoài sấy dẻo", "soft-dried mango", "thuc-pham-che-bien"), ("Chả cá", "fish cake", "thuc-pham-che-bien"),
+    ("Mực khô", "dried squid", "thuc-pham-che-bien"), ("Tôm khô", "dried shrimp", "thuc-pham-che-bien"),
+    ("Táo sấy", "dried jujube", "thuc-pham-che-bien"), ("Bánh tráng", "rice paper", "thuc-pham-che-bien"),
+    ("Trà măng tây", "asparagus tea", "che"), ("Trà thảo mộc", "herbal tea", "che"),
+    ("Cà phê rang xay", "ground roasted coffee", "ca-phe-ca-cao"), ("Rượu nho", "grape wine", "do-uong-co-con"),
+    ("Rượu cần", "jar rice wine", "do-uong-co-con"), ("Nước yến", "bird's nest drink", "do-uong-khong-con"),
+    ("Tinh dầu sả", "lemongrass essential oil", "tinh-dau-duoc-lieu-khac"),
+    ("Trầm hương nhang", "agarwood incense", "tinh-dau-duoc-lieu-khac"),
+    ("Gốm đất nung", "terracotta pottery", "thu-cong-my-nghe-gia-dung"),
+    ("Thổ cẩm dệt tay", "hand-woven brocade", "vai-may-mac"), ("Lan rừng", "wild orchid", "hoa"),
+    ("Du lịch cộng đồng", "community tourism", "du-lich-cong-dong-sinh-thai"),
+]
+NAMES = ["An Phú", "Bình Minh", "Cẩm Hà", "Diên Lạc", "Đông Hải", "Gia Hưng", "Hòa Thuận", "Hương Biển", "Khánh Lộc",
+         "Lạc An", "Minh Đức", "Ngọc Lan", "Phước Thịnh", "Quang Vinh", "Sơn Trà", "Tân Phát", "Thành Đạt", "Trường An",
+         "Vạn Lợi", "Xuân Đào", "Yên Bình", "Đại Phát", "Hải Đăng", "Bảo Châu", "Cát Tường", "Đồng Xanh"]
+BRANDS = ["Ba Ngòi", "Hòn Khói", "Ninh Vân", "Bình Ba", "Hòn Tằm", "Cà Ná", "Mỹ Tân", "Sơn Hải", "Đầm Môn", "Vĩnh Hy"]
+PLACE_NAMES = ["Vạn Ninh", "Vạn Thắng", "Vạn Hưng", "Đại Lãnh", "Tu Bông", "Ninh Hòa", "Đông Ninh Hòa",
+               "Hòa Thắng", "Tân Định", "Nam Ninh Hòa", "Tây Ninh Hòa", "Bắc Nha Trang", "Nha Trang", "Nam Nha Trang",
+               "Tây Nha Trang",
+               "Diên Khánh", "Diên Lạc", "Diên Điền", "Suối Hiệp", "Cam Lâm", "Cam Hiệp", "Cam An", "Suối Dầu",
+               "Cam Ranh", "Bắc Cam Ranh", "Ba Ngòi", "Cam Linh", "Khánh Vĩnh", "Trung Khánh Vĩnh", "Bắc Khánh Vĩnh",
+               "Khánh Sơn", "Đông Khánh Sơn", "Tây Khánh Sơn", "Phan Rang", "Đô Vinh", "Bảo An", "Đông Hải",
+               "Ninh Phước", "Phước Hữu", "Phước Hậu", "Phước Hà", "Thuận Nam", "Cà Ná", "Ninh Hải", "Vĩnh Hải",
+               "Xuân Hải", "Ninh Sơn", "Lâm Sơn", "Mỹ Sơn", "Bác Ái", "Bác Ái Đông", "Bác Ái Tây", "Công Hải"]
+DISTRICTS = ["Vạn Ninh", "Ninh Hòa", "Nha Trang", "Diên Khánh", "Cam Lâm", "Cam Ranh", "Khánh Vĩnh", "Khánh Sơn",
+             "Ninh Phước", "Thuận Nam", "Ninh Hải", "Ninh Sơn", "Bác Ái", "Phan Rang – Tháp Chàm"]
+KINDS_OF_PRODUCER = [("enterprise", "Công ty TNHH", "Co., Ltd."), ("cooperative", "Hợp tác xã", "Cooperative"),
+                     ("cooperative-group", "Tổ hợp tác", "Cooperative Group"),
+                     ("household", "Hộ kinh doanh", "Household")]
+VI_SENTENCES = ["Sản phẩm được làm từ nguyên liệu của địa phương, theo cách truyền thống của vùng {place}.",
+                "Đây là đặc sản mà du khách thường mua làm quà khi ghé {place}.",
+                "Cơ sở sản xuất áp dụng quy trình VietGAP và có công bố chất lượng.",
+                "Nên bảo quản nơi khô ráo, tránh ánh nắng trực tiếp; dùng ngon nhất trong mùa thu hoạch.",
+                "Người dân {place} đã làm nghề này qua nhiều thế hệ."]
+EN_SENTENCES = ["It is made from local ingredients in the traditional way of {place}.",
+                "Visitors to {place} often buy it as a gift to take home.",
+                "The producer follows VietGAP practices and has a published quality declaration.",
+                "Keep it in a dry place out of direct sunlight; it is best in the harvest season.",
+                "People in {place} have made it for generations."]
+
+
+def place_records(rng: random.Random) -> list[tuple[str, str, str]]:
+    """(slug, name, former district) for 65 communes and wards."""
+    names = (PLACE_NAMES * 2)[:65]
+    return [(f"{slug_for(n)}-{i}", n, rng.choice(DISTRICTS)) for i, n in enumerate(names)]
+
+
+def write_places(content: Path, places: list[tuple[str, str, str]]) -> None:
+    lines = []
+    for i, (slug, name, district) in enumerate(places):
+        kind, vi_kind, en_kind = ("ward", "Phường", "Ward") if i % 4 == 0 else ("commune", "Xã", "Commune")
+        lines += [f"- slug: {slug}", f"  name: {{vi: {vi_kind} {name}, en: {name} {en_kind}}}", f"  kind: {kind}",
+                  f"  formerly: {{vi: \"xã cũ, huyện {district}\", en: \"former commune, {district} District\"}}"]
+    (content / "places.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_producer(folder: Path, rng: random.Random, index: int, place: str) -> None:
+    kind, vi_prefix, en_suffix = rng.choice(KINDS_OF_PRODUCER)
+    name = f"{rng.choice(NAMES)} {index}"
+    folder.mkdir(parents=True)
+    (folder / "producer.yaml").write_text(f"""name:
+  vi: {vi_prefix} {name}
+  en: {name} {en_suffix}
+kind: {kind}
+place: {place}
+address: "Thôn {rng.choice(NAMES)}, xã {rng.choice(PLACE_NAMES)}, Khánh Hòa"
+phone: "0258 {rng.randint(100, 999)} {rng.randint(100, 999)}"
+email: contact{index}@example.org
+website: https://example.org/producer-{index}
+location: {{lat: {rng.uniform(11.3, 12.9):.5f}, lon: {rng.uniform(108.6, 109.4):.5f}}}
+visitors: {str(rng.random() < 0.3).lower()}
+opening_hours: {{vi: "7:00–17:00, thứ Hai đến thứ Bảy", en: "7 am–5 pm, Monday to Saturday"}}
+sources:
+  - title: Synthetic source {index}
+    url: https://example.org/source-{index}
+    date: 2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}
+""", encoding="utf-8")
+    (folder / "vi.md").write_text(f"{vi_prefix} {name} làm sản phẩm OCOP ở Khánh Hòa.\n", encoding="utf-8")
+    (folder / "en.md").write_text(f"{name} {en_suffix} makes OCOP products in Khánh Hòa.\n", encoding="utf-8")
+
+
+def write_product(folder: Path, rng: random.Random, index: int, producer: str, place: str, spots: list[str]) -> None:
+    vi_kind, en_kind, group = rng.choice(KINDS)
+    brand = rng.choice(BRANDS)
+    stars = rng.choices([3, 4, 5], weights=[76, 23, 1])[0]
+    year, month = rng.randint(2021, 2026), rng.randint(1, 12)
+    low = rng.randint(2, 40) * 10_000
+    folder.mkdir(parents=True)
+    (folder / "product.yaml").write_text(f"""name:
+  vi: {vi_kind} {brand} {index}
+  en: {brand} {en_kind} {index}
+stars: {stars}
+category: {group}
+producer: {producer}
+place: {place}
+summary:
+  vi: {vi_kind} {brand}, đặc sản được nhiều du khách tìm mua.
+  en: {brand} {en_kind}, a local speciality many visitors look for.
+recognition:
+  decision: "{rng.randint(100, 3999)}/QĐ-UBND"
+  date: {year}-{month:02d}-{rng.randint(1, 28):02d}
+  issuer: {{vi: UBND tỉnh Khánh Hòa, en: Khánh Hòa Provincial People's Committee}}
+  score: {rng.uniform(50, 69.9) if stars == 3 else rng.uniform(70, 89.9) if stars == 4 else rng.uniform(90, 99):.2f}
+price:
+  min: {low}
+  max: {low + rng.randint(1, 20) * 10_000}
+  unit: {{vi: hộp 500 g, en: 500 g box}}
+sold_at: [{", ".join(rng.sample(spots, 2))}]
+shops:
+  - name: Cửa hàng {brand}
+    url: https://example.org/shop/{index}
+season: [{", ".join(str(m) for m in sorted(rng.sample(range(1, 13), 3)))}]
+sources:
+  - title: Synthetic decision {index}
+    url: https://example.org/decision-{index}
+    date: {year}-{month:02d}-28
+""", encoding="utf-8")
+    town = rng.choice(PLACE_NAMES)
+    (folder / "vi.md").write_text(" ".join(s.format(place=town) for s in rng.sample(VI_SENTENCES, 3)) + "\n",
+                                  encoding="utf-8")
+    (folder / "en.md").write_text(" ".join(s.format(place=town) for s in rng.sample(EN_SENTENCES, 3)) + "\n",
+                                  encoding="utf-8")
+
+
+def generate(count: int, dest: Path, seed: int = 1) -> Path:
+    """Write a catalogue of ``count`` products into ``dest`` (replacing it)."""
+    rng = random.Random(seed)
+    shutil.rmtree(dest, ignore_errors=True)
+    content = dest / "content"
+    (content / "pages").mkdir(parents=True)
+    shutil.copytree(ROOT / "templates", dest / "templates")
+    shutil.copy(ROOT / "site.yaml", dest / "site.yaml")
+    shutil.copy(ROOT / "content" / "categories.yaml", content / "categories.yaml")
+    shutil.copytree(ROOT / "content" / "pages", content / "pages", dirs_exist_ok=True)
+    places = place_records(rng)
+    write_places(content, places)
+    spots = [f"diem-ban-{i}" for i in range(max(2, count // 50))]
+    for i, spot in enumerate(spots):
+        (content / "tourism" / spot).mkdir(parents=True)
+        (content / "tourism" / spot / "site.yaml").write_text(
+            f"name: {{vi: Điểm bán OCOP {rng.choice(NAMES)} {i}, en: {rng.choice(NAMES)} OCOP shop {i}}}\n"
+            f"kind: ocop-showcase\nplace: {rng.choice(places)[0]}\n", encoding="utf-8")
+    producers = [f"chu-the-{i}" for i in range(max(1, count // 3))]
+    producer_place = {p: rng.choice(places)[0] for p in producers}
+    for i, producer in enumerate(producers):
+        write_producer(content / "producers" / producer, rng, i, producer_place[producer])
+    for i in range(count):
+        producer = rng.choice(producers)
+        write_product(content / "products" / f"san-pham-{i}", rng, i, producer, producer_place[producer], spots)
+    return dest
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", type=int)
+    parser.add_argument("dest", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    generate(args.count, args.dest, args.seed)
+    print(f"{args.count} products in {args.dest}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
