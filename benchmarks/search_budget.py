@@ -26,7 +26,8 @@ from conftest import CHROMIUM, FLAGS, http_server  # noqa: E402
 from ocopsite.build import build  # noqa: E402
 
 BUDGETS = {600: 150_000, 20_000: 400_000}
-QUERIES = ["nuoc mam", "sea grapes", "Ninh Hoa"]
+QUERIES = [("en/search/", "sea grapes"), ("en/search/", "Ninh Hoa"), ("vi/tim-kiem/", "nuoc mam"),
+           ("vi/tim-kiem/", "dac san Cam Ranh")]
 
 
 def first_search(url: str, query: str) -> tuple[int, list[tuple[str, int]]]:
@@ -61,14 +62,14 @@ def main(sizes: list[int]) -> int:
             index = sum(p.stat().st_size for p in (Path(tmp) / "output" / "pagefind").rglob("*") if p.is_file())
             print(f"{count} products: built in {seconds:.1f} s; search bundle on disk {index / 1000:.0f} KB")
             with http_server(Path(tmp) / "output", compress=True) as url:
-                for query in QUERIES:
-                    total, parts = first_search(url + "en/search/", query)
+                for path, query in QUERIES:
+                    total, parts = first_search(url + path, query)
                     budget = BUDGETS.get(count)
                     verdict = "" if budget is None else (" ok" if total < budget else f" OVER {budget / 1000:.0f} KB")
                     failed |= bool(budget and total >= budget)
                     top = sorted(parts, key=lambda p: -p[1])[:4]
                     largest = ", ".join(f"{name} {size / 1000:.1f}" for name, size in top)
-                    print(f"  first search {query!r}: {total / 1000:.1f} KB in {len(parts)} responses{verdict}"
+                    print(f"  first search /{path} {query!r}: {total / 1000:.1f} KB in {len(parts)} responses{verdict}"
                           f" (largest KB: {largest})")
     return 1 if failed else 0
 
