@@ -244,6 +244,7 @@ class SiteConfig:
     base_url: str
     languages: tuple[Language, ...]
     expiring_soon_days: int
+    per_page: int = 30
 
     @property
     def default_language(self) -> Language:

@@ -11,7 +11,22 @@ from ocopsite.errors import Problems
 from ocopsite.model import FreePage, Producer, Product, TourismSite
 from ocopsite.urls import Key, Urls, feed, short_link
 
-RESERVED = {"feed.xml", "p", "assets"}
+RESERVED = {"feed.xml", "p", "assets", "pagefind", "media"}
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a page stands in a list split over several pages."""
+
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def window(self) -> list[int]:
+        """The page numbers to link: the first, the last, and two on each side of this one."""
+        near = range(max(1, self.number - 2), min(self.pages, self.number + 2) + 1)
+        return sorted({1, self.pages, *near})
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,7 @@ class PageSpec:
     section: str = ""
     key: Key = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    number: int = 1
 
     @property
     def localized(self) -> bool:
@@ -52,25 +68,33 @@ def _language_pages(cat: Catalogue, urls: Urls, lang: str, problems: Problems) -
     def page(template: str, section: str, key: Key = None, **data: Any) -> PageSpec:
         return PageSpec(urls.page(lang, section, key), template, lang, section, key, data)
 
+    def paged(template: str, section: str, key: Key, entries: tuple[Any, ...], **data: Any) -> list[PageSpec]:
+        size = cat.site.config.per_page
+        chunks = [entries[i:i + size] for i in range(0, len(entries), size)] or [()]
+        return [
+            PageSpec(urls.page(lang, section, key, n), template, lang, section, key,
+                     {**data, "entries": chunk, "pager": Pager(n, len(chunks), len(entries))}, n)
+            for n, chunk in enumerate(chunks, 1)
+        ]
+
     view = cat.views[lang]
     pages = [
         page("home.html", "home"),
-        page("list.html", "products", None, entries=view.products),
+        *paged("list.html", "products", None, view.products),
         *(page("product.html", "products", e.slug, entry=e) for e in cat.products),
         page("stars.html", "stars"),
-        *(page("list.html", "stars", n, entries=view.by_stars[n], stars=n) for n in STAR_LEVELS),
+        *(p for n in STAR_LEVELS for p in paged("list.html", "stars", n, view.by_stars[n], stars=n)),
         page("producers.html", "producers"),
-        *(page("producer.html", "producers", p.slug, producer=p, entries=view.by_producer.get(p.slug, ()))
-          for p in view.producers),
+        *(q for p in view.producers
+          for q in paged("producer.html", "producers", p.slug, view.by_producer.get(p.slug, ()), producer=p)),
         page("tourism_index.html", "tourism"),
-        *(page("tourism.html", "tourism", t.slug, spot=t, entries=view.by_tourism.get(t.slug, ()))
-          for t in view.tourism),
+        *(q for t in view.tourism for q in paged("tourism.html", "tourism", t.slug, view.by_tourism.get(t.slug, ()),
+                                                 spot=t)),
         page("categories.html", "categories"),
-        *(page("list.html", "categories", g.slug, entries=view.by_group[g.slug], group=g) for g in cat.groups),
+        *(p for g in cat.groups for p in paged("list.html", "categories", g.slug, view.by_group[g.slug], group=g)),
         page("search.html", "search"),
         page("places.html", "places"),
-        *(page("place.html", "places", p.slug, place=p, entries=view.by_place.get(p.slug, ()))
-          for p in cat.places),
+        *(q for p in cat.places for q in paged("place.html", "places", p.slug, view.by_place.get(p.slug, ()), place=p)),
     ]
     taken = set(urls.sections[lang].values()) | RESERVED
     for free in cat.site.pages:
@@ -85,7 +109,7 @@ def _sitemap(cat: Catalogue, urls: Urls, pages: list[PageSpec]) -> list[list[tup
     """For each localized page, its URL in every language (for hreflang alternates)."""
     codes = [lang.code for lang in cat.site.config.languages]
     return [
-        [(code, urls.page(code, p.section, p.key)) for code in codes]
+        [(code, urls.page(code, p.section, p.key, p.number)) for code in codes]
         for p in pages if p.lang == codes[0]
     ]
 

@@ -99,7 +99,8 @@ class Renderer:
         """The same page in every language, for the switch and hreflang links."""
         if not page.localized or page.section in ("", None):
             return []
-        return [(lang, self.urls.page(lang.code, page.section, page.key)) for lang in self.languages.values()]
+        return [(lang, self.urls.page(lang.code, page.section, page.key, page.number))
+                for lang in self.languages.values()]
 
     def text(self, value: Localized | None, lang: Language) -> tuple[str, str]:
         return value.get(lang.chain) if value is not None else ("", lang.code)

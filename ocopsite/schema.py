@@ -125,4 +125,5 @@ SITE = {
         "fallback": list_of(required("language_code")),
     }), is_required=True),
     "expiring_soon_days": optional("int", low=0, high=3650),
+    "per_page": optional("int", low=1, high=500),
 }

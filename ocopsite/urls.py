@@ -15,14 +15,16 @@ class Urls:
         self.sections = sections
         self.base_url = base_url
 
-    def page(self, lang: str, section: str, key: Key = None) -> str:
-        """The URL of a page: ``section`` is "home", "page" (a free page) or a site section."""
+    def page(self, lang: str, section: str, key: Key = None, number: int = 1) -> str:
+        """The URL of a page: ``section`` is "home", "page" (a free page) or a site section;
+        ``number`` is the page of a long list ("vi/san-pham/trang/2/")."""
         if section == "home":
             return f"{lang}/"
         if section == "page":
             return f"{lang}/{key}/"
         base = f"{lang}/{self.sections[lang][section]}/"
-        return base if key is None else f"{base}{key}/"
+        url = base if key is None else f"{base}{key}/"
+        return url if number == 1 else f"{url}{self.sections[lang]['paged']}/{number}/"
 
     def absolute(self, url: str) -> str:
         """The public address of a URL, for canonical links, sitemaps, feeds and Open Graph."""

@@ -68,6 +68,7 @@ def site_config(doc: Doc, problems: Problems) -> SiteConfig | None:
         base_url=data["base_url"],
         languages=languages,
         expiring_soon_days=data.get("expiring_soon_days", 90),
+        per_page=data.get("per_page", 30),
     )
 
 

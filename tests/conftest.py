@@ -72,6 +72,19 @@ def catalogue_output(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
 
 
 @pytest.fixture(scope="session")
+def khanh_hoa_size_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic catalogue of 600 products, the size of Khánh Hòa's, built once."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from synthetic import generate
+
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    site = generate(600, tmp_path_factory.mktemp("synthetic") / "site")
+    output = site.parent / "output"
+    build(site, output)
+    return output
+
+
+@pytest.fixture(scope="session")
 def minimal_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The minimal fixture site, built once."""
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH

@@ -11,7 +11,7 @@ KB = 1024
 RESOURCE = re.compile(r'<(?:link|script|img|source|iframe|audio|video)\b[^>]*\b(?:href|src|srcset)="([^"]+)"')
 
 
-@pytest.fixture(params=["catalogue_output", "minimal_output"])
+@pytest.fixture(params=["catalogue_output", "minimal_output", "khanh_hoa_size_output"])
 def output(request: pytest.FixtureRequest) -> Path:
     path: Path = request.getfixturevalue(request.param)
     return path

@@ -158,3 +158,20 @@ def test_lists_are_sorted_in_each_readers_language(minimal_output: Path) -> None
     assert names("vi/sao/3/index.html") == ["Đặc sản Delta", "Mứt Gamma"]  # Đ sorts with D
     assert names("en/stars/3/index.html") == ["Delta speciality", "Gamma jam"]
     assert names("en/producers/hop-tac-xa-an/index.html") == ["Rượu nho Beta", "Delta speciality", "Gamma jam"]
+
+
+def test_long_lists_are_split_into_pages_in_every_language(minimal: Path) -> None:
+    from conftest import build_site
+
+    config = minimal / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "per_page: 3\n", encoding="utf-8")
+    output, _ = build_site(minimal)
+    first, second = read(output, "en/products/index.html"), read(output, "en/products/page/2/index.html")
+    assert first.count('<li class="card"') == 3 and second.count('<li class="card"') == 1
+    assert '<a href="page/2/" rel="next">Next ›</a>' in first
+    assert '<a href="../../" rel="prev">‹ Previous</a>' in second
+    assert "<title>All OCOP products (page 2) · Test catalogue</title>" in second
+    assert '<a href="../../../../vi/san-pham/trang/2/" hreflang="vi" lang="vi" data-lang="vi">' in second
+    assert '<link rel="alternate" hreflang="vi" href="https://example.org/catalogue/vi/san-pham/trang/2/">' in second
+    assert "<loc>https://example.org/catalogue/en/products/page/2/</loc>" in read(output, "sitemap.xml")
+    assert (output / "vi/nhom/thuc-pham-che-bien/index.html").is_file()
