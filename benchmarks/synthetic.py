@@ -56,6 +56,14 @@ DISTRICTS = ["Vạn Ninh", "Ninh Hòa", "Nha Trang", "Diên Khánh", "Cam Lâm",
 KINDS_OF_PRODUCER = [("enterprise", "Công ty TNHH", "Co., Ltd."), ("cooperative", "Hợp tác xã", "Cooperative"),
                      ("cooperative-group", "Tổ hợp tác", "Cooperative Group"),
                      ("household", "Hộ kinh doanh", "Household")]
+SUMMARIES = [  # (vi, en): one sentence for cards, varied as editors write them
+    ("Đặc sản {kind} của vùng {brand}, được du khách tìm mua làm quà.", "{brand} {kind}, a gift visitors look for."),
+    ("{kind} làm theo cách truyền thống ở {brand}.", "{kind} made the traditional way in {brand}."),
+    ("Sản phẩm {kind} đóng gói tiện mang theo khi đi xa.", "{kind} packed to travel well."),
+    ("{kind} tươi ngon theo mùa từ {brand}.", "Seasonal {kind} from {brand}."),
+    ("{kind} {brand} đạt chứng nhận VietGAP.", "VietGAP-certified {kind} from {brand}."),
+    ("Hương vị {kind} đậm đà của miền biển {brand}.", "The rich taste of {kind} from the {brand} coast."),
+]
 VI_SENTENCES = ["Sản phẩm được làm từ nguyên liệu của địa phương, theo cách truyền thống của vùng {place}.",
                 "Đây là đặc sản mà du khách thường mua làm quà khi ghé {place}.",
                 "Cơ sở sản xuất áp dụng quy trình VietGAP và có công bố chất lượng.",
@@ -114,6 +122,7 @@ def write_product(folder: Path, rng: random.Random, index: int, producer: str, p
     stars = rng.choices([3, 4, 5], weights=[76, 23, 1])[0]
     year, month = rng.randint(2021, 2026), rng.randint(1, 12)
     low = rng.randint(2, 40) * 10_000
+    summary = rng.choice(SUMMARIES)
     folder.mkdir(parents=True)
     (folder / "product.yaml").write_text(f"""name:
   vi: {vi_kind} {brand} {index}
@@ -123,8 +132,8 @@ category: {group}
 producer: {producer}
 place: {place}
 summary:
-  vi: {vi_kind} {brand}, đặc sản được nhiều du khách tìm mua.
-  en: {brand} {en_kind}, a local speciality many visitors look for.
+  vi: {_sentence(summary[0].format(kind=vi_kind.lower(), brand=brand))}
+  en: {_sentence(summary[1].format(kind=en_kind, brand=brand))}
 recognition:
   decision: "{rng.randint(100, 3999)}/QĐ-UBND"
   date: {year}-{month:02d}-{rng.randint(1, 28):02d}
@@ -149,6 +158,10 @@ sources:
                                   encoding="utf-8")
     (folder / "en.md").write_text(" ".join(s.format(place=town) for s in rng.sample(EN_SENTENCES, 3)) + "\n",
                                   encoding="utf-8")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def generate(count: int, dest: Path, seed: int = 1) -> Path:
