@@ -16,7 +16,7 @@ from ocopsite.catalogue import STAR_LEVELS, Catalogue
 from ocopsite.i18n import Strings
 from ocopsite.model import Body, Group, Language, Localized
 from ocopsite.plan import PageSpec
-from ocopsite.search import search_terms
+from ocopsite.search import search_record
 from ocopsite.urls import Key, Urls, feed, file_of, relative, short_link
 
 INTERNAL_HREF = re.compile(r'href="/([^"]*)"')
@@ -92,7 +92,7 @@ class Renderer:
             "lx_in": self.marked,
             "lang_of": lambda value: self.lang_attribute(value, lang),
             "body": lambda value: self.body(value, lang, here),
-            "search_terms": lambda entry: search_terms(entry, lang.chain),
+            "search_record": lambda entry: search_record(entry, lang.chain),
         }
 
     def alternates(self, page: PageSpec) -> list[tuple[Language, str]]:

@@ -1,13 +1,16 @@
 """Search: product pages are indexed with Pagefind (static files, searched in the browser).
 
-Each product page carries hidden search terms (``search_terms``) that Pagefind indexes:
+Each product page carries a hidden search record (``search_record``) that Pagefind indexes
+instead of the visible page: the texts a tourist types (names, producer, place and former
+district, category, summary), folded to plain ASCII letters (tone and vowel marks dropped,
+đ written d), with the star level, category and place as words such as ``ocopfstars5``.
+The search page folds the query the same way and adds the filter words to it.
 
-- Pagefind folds tone and vowel marks but not đ/Đ, so the page's texts that contain đ are
-  repeated with d, and the search page folds the query the same way: "dac san" and
-  "đặc sản" then both find "Đặc sản".
-- The star level, category and place are words such as ``ocopfstars5``, which the search
-  page adds to the query. Pagefind's own filters would do this, but their files differ
-  from build to build (their order is not fixed), and the build must be reproducible.
+- Folding at build time is what makes "dac san" find "Đặc sản": Pagefind folds tone marks but
+  not đ, and it keeps all the accented spellings of a syllable in one index chunk, so a
+  Vietnamese index of accented words splits badly and the first search downloads far more.
+- Filters as words: Pagefind's own filter files come out in a different order on every run,
+  and the build must be reproducible.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 from ocopsite.catalogue import Entry
 from ocopsite.errors import Problem, SiteError
+from ocopsite.model import Localized
 
 BUNDLE = "pagefind"
 # Pagefind also writes ready-made interfaces; the site has its own, so these are not published.
@@ -27,18 +32,9 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "page
 
 
 def fold(text: str) -> str:
-    """Write đ/Đ as d/D, the one Vietnamese letter that Pagefind does not fold."""
-    return text.replace("đ", "d").replace("Đ", "D")
-
-
-def folded_terms(entry: Entry, chain: tuple[str, ...]) -> str:
-    """The product's searchable texts that contain đ, folded; empty when none does."""
-    texts = [entry.product.name, entry.producer.name, entry.group.name, entry.sector.name, entry.product.summary]
-    if entry.place is not None:
-        texts += [entry.place.name, entry.place.formerly]
-    words = [value.get(chain)[0] for value in texts if value is not None]
-    words += [entry.producer.address or ""]
-    return " ".join(fold(w) for w in words if "đ" in w.lower())
+    """Plain letters: "Đặc sản Ninh Hòa" → "Dac san Ninh Hoa" (the search page does the same)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def filter_word(name: str, value: str | int) -> str:
@@ -46,12 +42,27 @@ def filter_word(name: str, value: str | int) -> str:
     return f"ocopf{name}{str(value).replace('-', '')}"
 
 
-def search_terms(entry: Entry, chain: tuple[str, ...]) -> str:
-    """Hidden words that make a product page findable: folded texts and filter words."""
+def search_record(entry: Entry, chain: tuple[str, ...]) -> list[tuple[int, str]]:
+    """What a product page is found by, folded, each with its Pagefind weight."""
+    def text(value: Localized | None, language: tuple[str, ...] = chain) -> str:
+        return fold(value.get(language)[0]) if value is not None else ""
+
+    place = entry.place
+    where = f"{text(place.name)} {text(place.formerly)}" if place else fold(entry.producer.address or "")
     filters = [filter_word("stars", entry.product.stars), filter_word("category", entry.group.slug)]
-    if entry.place is not None:
-        filters.append(filter_word("place", entry.place.slug))
-    return " ".join([*filters, folded_terms(entry, chain)]).strip()
+    if place is not None:
+        filters.append(filter_word("place", place.slug))
+    rows = [
+        (10, text(entry.product.name)),
+        (5, text(entry.product.name, chain[-1:])),  # the name on the label, in the default language
+        (3, text(entry.producer.name)),
+        (2, where),
+        (1, f"{text(entry.group.name)} {text(entry.sector.name)} {text(entry.product.summary)}"),
+        (1, " ".join(filters)),
+    ]
+    if rows[1][1] == rows[0][1]:
+        del rows[1]
+    return [(weight, value.strip()) for weight, value in rows if value.strip()]
 
 
 def index_pages(site: Path) -> None:

@@ -115,3 +115,14 @@ def catalogue(catalogue_output: Path) -> Iterator[str]:
 ])
 def test_the_real_catalogue(page: Page, catalogue: str, path: str, query: str, expected: str) -> None:
     assert expected in search(page, f"{catalogue}{path}?q={query}")[:3]
+
+
+def test_result_cards_show_stars_status_icon_and_place(page: Page, site: str) -> None:
+    search(page, site + "en/search/?q=fish+sauce")
+    card = page.locator("#search-results .card").first
+    assert card.locator("a").inner_text() == "Alpha fish sauce"
+    assert card.locator(".stars").get_attribute("aria-label") == "5-star OCOP"
+    assert card.locator(".status").get_attribute("data-status") == "valid"
+    assert card.locator(".status").inner_text() == "Valid"
+    assert (card.locator("use").get_attribute("href") or "").endswith("#gia-vi")
+    assert card.locator(".where").inner_text() == "Hai Ward"

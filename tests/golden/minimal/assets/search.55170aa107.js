@@ -1,7 +1,7 @@
 /* ocopsite search page: queries the Pagefind index of the product pages in this language.
-   Reads and writes ?q=, ?stars=, ?category= and ?place=, so a search can be linked. Pagefind
-   folds tone and vowel marks; the query's đ/Đ are folded here, as they were in the index,
-   and the filters are added to the query as the words they were indexed as. */
+   Reads and writes ?q=, ?stars=, ?category= and ?place=, so a search can be linked. The
+   index holds folded text (see ocopsite/search.py), so the query is folded the same way,
+   and the filters are added to it as the words they were indexed as. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -30,7 +30,8 @@
   }
 
   function fold(text) {
-    return text.replace(/đ/g, "d").replace(/Đ/g, "D").trim();
+    /* As ocopsite/search.py folded the index: no tone or vowel marks, đ written d. */
+    return text.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/[\u0300-\u036f]/g, "").trim();
   }
 
   function filterWords() {
