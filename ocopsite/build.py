@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -71,29 +72,35 @@ def load(root: Path, today: dt.date | None = None, base_url: str | None = None) 
     return Loaded(catalogue, strings, urls, pages, problems.warnings)
 
 
-def render_all(root: Path, loaded: Loaded) -> dict[str, bytes]:
+Progress = Callable[[int, int], None]
+
+
+def render_all(root: Path, loaded: Loaded, progress: Progress | None = None) -> dict[str, bytes]:
     """Render every page and copy the fingerprinted assets; check every link."""
     assets = fingerprint(root / "templates" / "assets")
     renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
                         {name: url for name, (url, _) in assets.items()})
     files = {url: data for url, data in assets.values()}
     files.update(_photos(root, loaded.catalogue))
-    for page in loaded.pages:
+    for done, page in enumerate(loaded.pages, 1):
         try:
             files[output_file(page)] = renderer.render(page)
         except jinja2.TemplateError as exc:
             raise SiteError([_template_problem(root, exc)]) from None
+        if progress is not None and (done % 500 == 0 or done == len(loaded.pages)):
+            progress(done, len(loaded.pages))
     problems = Problems()
     check_links(files, problems)
     problems.raise_if_errors()
     return files
 
 
-def build(root: Path, output: Path, today: dt.date | None = None, base_url: str | None = None) -> BuildResult:
+def build(root: Path, output: Path, today: dt.date | None = None, base_url: str | None = None,
+          progress: Progress | None = None) -> BuildResult:
     """Build the site into ``output``; on any error, ``output`` is left as it was."""
     start = time.perf_counter()
     loaded = load(root, today, base_url)
-    files = render_all(root, loaded)
+    files = render_all(root, loaded, progress)
     write_output(output, files, finish=index_pages)
     return BuildResult(len(loaded.pages), len(files), time.perf_counter() - start, loaded.warnings)
 

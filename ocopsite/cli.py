@@ -65,7 +65,7 @@ def _build(args: argparse.Namespace) -> int:
     from ocopsite.build import build
 
     output = args.output or args.site / "output"
-    result = build(args.site, output, base_url=args.base_url)
+    result = build(args.site, output, base_url=args.base_url, progress=_progress if sys.stderr.isatty() else None)
     if result.warnings:
         print(f"{len(result.warnings)} warnings (run 'ocopsite check' to list them)", file=sys.stderr)
     print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {output}")
@@ -100,6 +100,12 @@ def _new(args: argparse.Namespace) -> int:
     folder = new_bundle(args.site, args.kind, args.name)
     print(f"Created {folder}")
     return 0
+
+
+def _progress(done: int, total: int) -> None:
+    """A line that rewrites itself on a terminal: long builds show how far they are."""
+    end = "\n" if done == total else ""
+    print(f"\rRendered {done:,} of {total:,} pages", end=end, file=sys.stderr, flush=True)
 
 
 def _report(problems: Sequence[Problem], fmt: str) -> None:

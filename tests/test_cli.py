@@ -68,3 +68,11 @@ def test_a_missing_site_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0] == f"{tmp_path / 'nowhere' / 'site.yaml'}: not found: is this a site folder?"
+
+
+def test_long_builds_report_progress(minimal: Path) -> None:
+    from ocopsite.build import build
+
+    calls: list[tuple[int, int]] = []
+    result = build(minimal, minimal / "output", progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (result.pages, result.pages)
