@@ -84,10 +84,10 @@ def _language_pages(cat: Catalogue, urls: Urls, lang: str, problems: Problems) -
         *(page("product.html", "products", e.slug, entry=e) for e in cat.products),
         page("stars.html", "stars"),
         *(p for n in STAR_LEVELS for p in paged("list.html", "stars", n, view.by_stars[n], stars=n)),
-        page("producers.html", "producers"),
+        *paged("producers.html", "producers", None, view.producers),
         *(q for p in view.producers
           for q in paged("producer.html", "producers", p.slug, view.by_producer.get(p.slug, ()), producer=p)),
-        page("tourism_index.html", "tourism"),
+        *paged("tourism_index.html", "tourism", None, view.tourism),
         *(q for t in view.tourism for q in paged("tourism.html", "tourism", t.slug, view.by_tourism.get(t.slug, ()),
                                                  spot=t)),
         page("categories.html", "categories"),

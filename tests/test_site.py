@@ -175,3 +175,7 @@ def test_long_lists_are_split_into_pages_in_every_language(minimal: Path) -> Non
     assert '<link rel="alternate" hreflang="vi" href="https://example.org/catalogue/vi/san-pham/trang/2/">' in second
     assert "<loc>https://example.org/catalogue/en/products/page/2/</loc>" in read(output, "sitemap.xml")
     assert (output / "vi/nhom/thuc-pham-che-bien/index.html").is_file()
+    assert not (output / "en/producers/page/2").exists()  # two producers fit on one page
+    config.write_text(config.read_text(encoding="utf-8").replace("per_page: 3", "per_page: 1"), encoding="utf-8")
+    output, _ = build_site(minimal)
+    assert (output / "en/producers/page/2/index.html").is_file() and (output / "vi/diem-du-lich/index.html").is_file()
