@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from ocopsite.catalogue import STAR_LEVELS, Catalogue
+from ocopsite.catalogue import STAR_LEVELS, Catalogue, Entry
 from ocopsite.i18n import Strings
-from ocopsite.model import Body, Group, Language, Localized
+from ocopsite.jsonld import place_data, producer_kind, product_data
+from ocopsite.model import Body, Group, Language, Localized, Producer, TourismSite
 from ocopsite.plan import PageSpec
 from ocopsite.search import search_record
 from ocopsite.urls import Key, Urls, feed, file_of, relative, short_link
@@ -53,6 +54,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
+        self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.icons = _symbol_ids(templates / "assets" / "icons.svg")
         self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
                                 strings=strings, short_link=short_link,
@@ -93,6 +95,7 @@ class Renderer:
             "lang_of": lambda value: self.lang_attribute(value, lang),
             "body": lambda value: self.body(value, lang, here),
             "search_record": lambda entry: search_record(entry, lang.chain),
+            "structured": lambda thing: self.structured(thing, page, lang),
         }
 
     def alternates(self, page: PageSpec) -> list[tuple[Language, str]]:
@@ -109,6 +112,18 @@ class Renderer:
         """A localized text, wrapped in ``lang`` when it falls back to another language."""
         text, used = self.text(value, lang)
         return escape(text) if used == lang.code else Markup('<span lang="{}">{}</span>').format(used, text)
+
+    def structured(self, thing: Entry | Producer | TourismSite, page: PageSpec, lang: Language) -> dict[str, Any]:
+        """The page's schema.org JSON-LD, built here so that templates only print it."""
+        def text(value: Localized | None) -> str:
+            return self.text(value, lang)[0]
+
+        here = self.urls.absolute(page.url)
+        if isinstance(thing, Entry):
+            producer = self.urls.absolute(self.urls.page(lang.code, "producers", thing.producer.slug))
+            return product_data(thing, text, here, producer, lang)
+        kind = producer_kind(thing) if isinstance(thing, Producer) else "TouristAttraction"
+        return place_data(kind, thing, text, here)
 
     def lang_attribute(self, value: Localized, lang: Language) -> Markup:
         """` lang="vi"` for an attribute's text that falls back to another language."""
