@@ -13,6 +13,7 @@ from typing import TypeVar
 from ocopsite.errors import Problems, did_you_mean
 from ocopsite.load import Doc
 from ocopsite.model import Group, Localized, Place, Producer, Product, Recognition, Sector, Site, TourismSite
+from ocopsite.slugs import fold
 
 STAR_LEVELS = (5, 4, 3)
 T = TypeVar("T")
@@ -126,7 +127,7 @@ def make_catalogue(site: Site, today: dt.date, problems: Problems) -> Catalogue:
 def make_view(entries: list[Entry], site: Site, chain: tuple[str, ...]) -> View:
     """Every list of the site, sorted for readers of the first language of ``chain``."""
     def by_name(name: Localized, slug: str) -> tuple[str, str]:
-        return _fold(name.get(chain)[0]), slug
+        return fold(name.get(chain)[0]).casefold(), slug  # Đ sorts with D, accents ignored
 
     products = sorted(entries, key=lambda e: (-e.product.stars, *by_name(e.product.name, e.slug)))
     producers = sorted(site.producers, key=lambda p: by_name(p.name, p.slug))
@@ -203,11 +204,3 @@ def _group(items: Iterable[T], keys: Callable[[T], list[str]]) -> dict[str, tupl
         for key in keys(item):
             groups.setdefault(key, []).append(item)
     return {k: tuple(v) for k, v in sorted(groups.items())}
-
-
-def _fold(text: str) -> str:
-    """A sort key that orders Vietnamese names as readers expect: Đ with D, accents ignored."""
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

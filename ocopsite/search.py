@@ -18,23 +18,17 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import unicodedata
 from pathlib import Path
 
 from ocopsite.catalogue import Entry
 from ocopsite.errors import Problem, SiteError
 from ocopsite.model import Localized
+from ocopsite.slugs import fold  # the search page folds queries the same way
 
 BUNDLE = "pagefind"
 # Pagefind also writes ready-made interfaces; the site has its own, so these are not published.
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
           "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js")
-
-
-def fold(text: str) -> str:
-    """Plain letters: "Đặc sản Ninh Hòa" → "Dac san Ninh Hoa" (the search page does the same)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def filter_word(name: str, value: str | int) -> str:

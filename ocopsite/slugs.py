@@ -1,8 +1,9 @@
-"""Slugs: the ASCII names of bundles, used in every URL."""
+"""Slugs (the ASCII names of bundles, used in every URL) and plain-letter Vietnamese text."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from slugify import slugify
 
@@ -17,3 +18,9 @@ def slug_for(name: str) -> str:
 def is_slug(text: str) -> bool:
     """Whether ``text`` is a slug: lowercase ASCII letters, digits and single hyphens."""
     return bool(SLUG.match(text))
+
+
+def fold(text: str) -> str:
+    """Plain letters: "Đặc sản Ninh Hòa" → "Dac san Ninh Hoa" (tone and vowel marks dropped, đ → d)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -117,10 +117,15 @@ def _bundle_ok(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: P
 def body(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> Body:
     """The bundle's Markdown texts as safe HTML, with the internal links they make."""
     texts = [(code, bundle.texts[code]) for code in codes if code in bundle.texts]
+    _warn_missing_texts(bundle, codes, problems)
+    return markdown_body(texts, problems)
+
+
+def _warn_missing_texts(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> None:
+    """Each translation missing beside the default language's text is a warning."""
     for code in codes[1:]:
         if code not in bundle.texts and codes[0] in bundle.texts:
             problems.warning(f"{bundle.folder}/{code}.md", 0, f"no '{code}' text; the '{codes[0]}' text is shown")
-    return markdown_body(texts, problems)
 
 
 def markdown_body(texts: list[tuple[str, Text]], problems: Problems) -> Body:
@@ -201,7 +206,5 @@ def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Pr
             bodies.append((code, Text(source.path, rest)))
     if not titles or titles[0][0] != codes[0]:
         return None
-    for code in codes[1:]:
-        if code not in bundle.texts:
-            problems.warning(f"{bundle.folder}/{code}.md", 0, f"no '{code}' text; the '{codes[0]}' text is shown")
+    _warn_missing_texts(bundle, codes, problems)
     return FreePage(bundle.slug, Localized(tuple(titles)), markdown_body(bodies, problems))
