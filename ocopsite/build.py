@@ -16,8 +16,10 @@ from ocopsite.catalogue import Catalogue, make_catalogue
 from ocopsite.checker import base_url
 from ocopsite.errors import Problem, Problems, SiteError
 from ocopsite.i18n import Strings, load_strings
+from ocopsite.images import publish
 from ocopsite.links import check_links
 from ocopsite.load import load_site
+from ocopsite.model import Producer, Product, TourismSite
 from ocopsite.plan import PageSpec, plan_pages
 from ocopsite.render import Renderer, fingerprint, output_file
 from ocopsite.search import index_pages
@@ -78,10 +80,12 @@ Progress = Callable[[int, int], None]
 def render_all(root: Path, loaded: Loaded, progress: Progress | None = None) -> dict[str, bytes]:
     """Render every page and copy the fingerprinted assets; check every link."""
     assets = fingerprint(root / "templates" / "assets")
+    site = loaded.catalogue.site
+    records: list[Product | Producer | TourismSite] = [*site.products, *site.producers, *site.tourism]
+    pictures, files = publish(root, (photo for record in records for photo in record.photos))
     renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
-                        {name: url for name, (url, _) in assets.items()})
-    files = {url: data for url, data in assets.values()}
-    files.update(_photos(root, loaded.catalogue))
+                        {name: url for name, (url, _) in assets.items()}, pictures)
+    files.update((url, data) for url, data in assets.values())
     for done, page in enumerate(loaded.pages, 1):
         try:
             files[output_file(page)] = renderer.render(page)
@@ -111,14 +115,6 @@ def _base_url(url: str) -> str:
     if checked is None:
         raise SiteError([Problem("--base-url", 0, f"'{url}' is not an http(s) address such as https://example.org/")])
     return checked
-
-
-def _photos(root: Path, cat: Catalogue) -> dict[str, bytes]:
-    """Photos are published as they are, beside the product's other files."""
-    return {
-        f"media/products/{p.slug}/{photo.file}": (root / "content" / "products" / p.slug / photo.file).read_bytes()
-        for p in cat.site.products for photo in p.photos
-    }
 
 
 def _template_problem(root: Path, exc: jinja2.TemplateError) -> Problem:

@@ -102,8 +102,13 @@ class Price:
 
 @dataclass(frozen=True)
 class Photo:
+    """A photo in a bundle: its file, its alt text, and where the YAML names it."""
+
     file: str
     alt: Localized
+    folder: str
+    source: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,8 @@ class Producer:
     location: Location | None
     visitors: bool
     opening_hours: Localized | None
+    directions: Localized | None
+    photos: tuple[Photo, ...]
     sources: tuple[SourceRef, ...]
     body: Body
     doc: Doc = field(repr=False, compare=False)
@@ -184,6 +191,8 @@ class TourismSite:
     website: str | None
     location: Location | None
     opening_hours: Localized | None
+    directions: Localized | None
+    photos: tuple[Photo, ...]
     sources: tuple[SourceRef, ...]
     body: Body
     doc: Doc = field(repr=False, compare=False)

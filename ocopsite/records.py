@@ -77,7 +77,8 @@ def _photos(bundle: Bundle, photos: list[dict[str, Any]], checker: Checker) -> l
         elif not name.lower().endswith(PHOTO_SUFFIXES) or not _is_image(bundle.files[name]):
             checker.error(("photos", i, "file"), f"photo '{name}' is not a JPEG, PNG or WebP image")
         else:
-            found.append(Photo(name, photo["alt"]))
+            found.append(Photo(name, photo["alt"], bundle.folder, checker.doc.path,
+                               checker.doc.line("photos", i, "file")))
     return found
 
 
@@ -91,8 +92,9 @@ def producer(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker) ->
     return Producer(
         slug=bundle.slug, name=f["name"], kind=f["kind"], place=f.get("place"), address=f.get("address"),
         phone=f.get("phone"), email=f.get("email"), website=f.get("website"), location=_location(f),
-        visitors=f.get("visitors", False), opening_hours=f.get("opening_hours"), sources=_sources(f),
-        body=text, doc=checker.doc,
+        visitors=f.get("visitors", False), opening_hours=f.get("opening_hours"),
+        directions=f.get("directions"), photos=tuple(_photos(bundle, f.get("photos", []), checker)),
+        sources=_sources(f), body=text, doc=checker.doc,
     )
 
 
@@ -101,5 +103,7 @@ def tourism_site(bundle: Bundle, f: dict[str, Any], text: Body, checker: Checker
     return TourismSite(
         slug=bundle.slug, name=f["name"], kind=f["kind"], place=f.get("place"), address=f.get("address"),
         phone=f.get("phone"), website=f.get("website"), location=_location(f),
-        opening_hours=f.get("opening_hours"), sources=_sources(f), body=text, doc=checker.doc,
+        opening_hours=f.get("opening_hours"), directions=f.get("directions"),
+        photos=tuple(_photos(bundle, f.get("photos", []), checker)),
+        sources=_sources(f), body=text, doc=checker.doc,
     )

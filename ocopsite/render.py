@@ -14,8 +14,9 @@ from markupsafe import Markup, escape
 
 from ocopsite.catalogue import STAR_LEVELS, Catalogue, Entry
 from ocopsite.i18n import Strings
+from ocopsite.images import Picture
 from ocopsite.jsonld import place_data, producer_kind, product_data
-from ocopsite.model import Body, Group, Language, Localized, Producer, TourismSite
+from ocopsite.model import Body, Group, Language, Localized, Photo, Producer, TourismSite
 from ocopsite.plan import PageSpec
 from ocopsite.search import search_record
 from ocopsite.urls import Key, Urls, feed, file_of, relative, short_link
@@ -39,8 +40,9 @@ class Renderer:
     """Renders pages; each page gets helpers bound to its own URL and language."""
 
     def __init__(self, templates: Path, cat: Catalogue, strings: Mapping[str, Strings], urls: Urls,
-                 assets: Mapping[str, str]) -> None:
+                 assets: Mapping[str, str], pictures: Mapping[Photo, Picture]) -> None:
         self.cat = cat
+        self.pictures = pictures
         self.strings = strings
         self.urls = urls
         self.assets = assets
@@ -85,6 +87,7 @@ class Renderer:
             "url": url,
             "link": lambda target: relative(here, target),
             "asset": lambda name: relative(here, self.assets[name]),
+            "picture": self.pictures.__getitem__,
             "absolute": self.urls.absolute,
             "page_url": self.urls.page,
             "feed_url": feed,

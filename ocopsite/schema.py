@@ -38,6 +38,7 @@ def list_of(item: Field, is_required: bool = False) -> Field:
 
 MAX_VND = 1_000_000_000_000
 SOURCES = list_of(mapping({"title": required("text"), "url": optional("https"), "date": optional("date")}))
+PHOTOS = list_of(mapping({"file": required("text"), "alt": required("localized")}))
 LOCATION = mapping({"lat": required("number", low=-90, high=90), "lon": required("number", low=-180, high=180)})
 
 PRODUCT = {
@@ -60,7 +61,7 @@ PRODUCT = {
         "max": optional("int", low=0, high=MAX_VND),
         "unit": optional("localized"),
     }),
-    "photos": list_of(mapping({"file": required("text"), "alt": required("localized")})),
+    "photos": PHOTOS,
     "sold_at": list_of(required("slug")),
     "shops": list_of(mapping({"name": required("text"), "url": required("https")})),
     "season": list_of(required("int", low=1, high=12)),
@@ -79,6 +80,8 @@ PRODUCER = {
     "location": LOCATION,
     "visitors": optional("bool"),
     "opening_hours": optional("localized"),
+    "directions": optional("localized"),
+    "photos": PHOTOS,
     "sources": SOURCES,
 }
 
@@ -92,6 +95,8 @@ TOURISM = {
     "website": optional("https"),
     "location": LOCATION,
     "opening_hours": optional("localized"),
+    "directions": optional("localized"),
+    "photos": PHOTOS,
     "sources": SOURCES,
 }
 

@@ -146,8 +146,19 @@ def test_markdown_is_sanitised_and_internal_links_are_made_relative(minimal_outp
 def test_producer_page_has_contact_links(minimal_output: Path) -> None:
     html = read(minimal_output, "en/producers/hop-tac-xa-an/index.html")
     assert '<a href="tel:0258000000">0258 000 000</a>' in html
-    assert 'href="geo:12.25,109.19"' in html
     assert "7 am–5 pm daily" in html
+    assert "<dt>How to get there</dt><dd>From the market, 2 km towards the sea.</dd>" in html
+    maps = re.search(r'<ul class="maps">(.*?)</ul>', html, re.S)
+    assert maps is not None
+    hrefs = re.findall(r'href="([^"]+)"', maps.group(1))
+    assert hrefs == [
+        "geo:12.25,109.19?q=12.25,109.19(H%E1%BB%A3p%20t%C3%A1c%20x%C3%A3%20An)",  # Android: any map app
+        "https://www.google.com/maps/search/?api=1&amp;query=12.25,109.19",  # Android and iPhone
+        "https://maps.apple.com/?ll=12.25,109.19&amp;q=H%E1%BB%A3p%20t%C3%A1c%20x%C3%A3%20An",  # iPhone
+        "https://www.openstreetmap.org/?mlat=12.25&amp;mlon=109.19#map=17/12.25/109.19",
+    ]
+    vi = read(minimal_output, "vi/chu-the/hop-tac-xa-an/index.html")
+    assert "<dt>Đường đi</dt><dd>Từ chợ đi về phía biển 2 km.</dd>" in vi
 
 
 def test_lists_are_sorted_in_each_readers_language(minimal_output: Path) -> None:
