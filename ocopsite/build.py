@@ -21,6 +21,7 @@ from ocopsite.links import check_links
 from ocopsite.load import load_site
 from ocopsite.model import Producer, Product, TourismSite
 from ocopsite.plan import PageSpec, plan_pages
+from ocopsite.qr import qr_files
 from ocopsite.render import Renderer, fingerprint, output_file
 from ocopsite.search import index_pages
 from ocopsite.urls import Urls
@@ -86,6 +87,7 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None) -> 
     renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
                         {name: url for name, (url, _) in assets.items()}, pictures)
     files.update((url, data) for url, data in assets.values())
+    files.update(qr_files(loaded.catalogue, loaded.urls))
     for done, page in enumerate(loaded.pages, 1):
         try:
             files[output_file(page)] = renderer.render(page)

@@ -17,7 +17,7 @@ from ocopsite.errors import Problems
 from ocopsite.load import Doc
 from ocopsite.model import PartialDate, Price, SiteConfig
 
-SECTIONS = ("products", "stars", "producers", "tourism", "categories", "places", "search", "paged")
+SECTIONS = ("products", "stars", "producers", "labels", "tourism", "categories", "places", "search", "paged")
 
 
 @dataclass(frozen=True)

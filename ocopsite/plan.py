@@ -40,6 +40,7 @@ class PageSpec:
     key: Key = None
     data: Mapping[str, Any] = field(default_factory=dict)
     number: int = 1
+    indexed: bool = True  # listed in the sitemap and open to search engines
 
     @property
     def localized(self) -> bool:
@@ -65,8 +66,8 @@ def plan_pages(cat: Catalogue, urls: Urls, problems: Problems) -> list[PageSpec]
 
 
 def _language_pages(cat: Catalogue, urls: Urls, lang: str, problems: Problems) -> list[PageSpec]:
-    def page(template: str, section: str, key: Key = None, **data: Any) -> PageSpec:
-        return PageSpec(urls.page(lang, section, key), template, lang, section, key, data)
+    def page(template: str, section: str, key: Key = None, indexed: bool = True, **data: Any) -> PageSpec:
+        return PageSpec(urls.page(lang, section, key), template, lang, section, key, data, indexed=indexed)
 
     def paged(template: str, section: str, key: Key, entries: tuple[Any, ...], **data: Any) -> list[PageSpec]:
         size = cat.site.config.per_page
@@ -87,6 +88,8 @@ def _language_pages(cat: Catalogue, urls: Urls, lang: str, problems: Problems) -
         *paged("producers.html", "producers", None, view.producers),
         *(q for p in view.producers
           for q in paged("producer.html", "producers", p.slug, view.by_producer.get(p.slug, ()), producer=p)),
+        *(page("labels.html", "labels", p.slug, indexed=False, producer=p, entries=view.by_producer[p.slug])
+          for p in view.producers if p.slug in view.by_producer),
         *paged("tourism_index.html", "tourism", None, view.tourism),
         *(q for t in view.tourism for q in paged("tourism.html", "tourism", t.slug, view.by_tourism.get(t.slug, ()),
                                                  spot=t)),
@@ -110,7 +113,7 @@ def _sitemap(cat: Catalogue, urls: Urls, pages: list[PageSpec]) -> list[list[tup
     codes = [lang.code for lang in cat.site.config.languages]
     return [
         [(code, urls.page(code, p.section, p.key, p.number)) for code in codes]
-        for p in pages if p.lang == codes[0]
+        for p in pages if p.lang == codes[0] and p.indexed
     ]
 
 

@@ -18,6 +18,7 @@ from ocopsite.images import Picture
 from ocopsite.jsonld import place_data, producer_kind, product_data
 from ocopsite.model import Body, Group, Language, Localized, Photo, Producer, TourismSite
 from ocopsite.plan import PageSpec
+from ocopsite.qr import qr_file
 from ocopsite.search import search_record
 from ocopsite.urls import Key, Urls, feed, file_of, relative, short_link
 
@@ -59,7 +60,7 @@ class Renderer:
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.icons = _symbol_ids(templates / "assets" / "icons.svg")
         self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
-                                strings=strings, short_link=short_link,
+                                strings=strings, short_link=short_link, qr_file=qr_file,
                                 root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS,
                                 icon_for=self.icon_for)
 

@@ -61,6 +61,6 @@ def test_a_translation_must_use_the_same_placeholders(three: Path) -> None:
     with pytest.raises(SiteError) as caught:
         build(three, three / "output")
     assert [str(p) for p in caught.value.problems] == [
-        "templates/i18n/ko.yaml:33: UI string 'stars.label' must use {n}",
-        "templates/i18n/ko.yaml:34: UI string 'stars.aria' has an unmatched '{' or '}'",
+        "templates/i18n/ko.yaml:34: UI string 'stars.label' must use {n}",
+        "templates/i18n/ko.yaml:35: UI string 'stars.aria' has an unmatched '{' or '}'",
     ]
