@@ -9,6 +9,7 @@ from string import Formatter
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date, format_skeleton, get_month_names
 from babel.numbers import format_currency, format_decimal
 from markupsafe import Markup, escape
@@ -28,6 +29,15 @@ class Strings:
     texts: Mapping[str, str]
     sections: Mapping[str, str]
     locale: Locale
+
+    @property
+    def og_locale(self) -> str:
+        """This language as Open Graph writes it, language_TERRITORY: "vi_VN", "en_US"."""
+        territory = self.locale.territory
+        if territory is None:
+            likely = get_global("likely_subtags").get(self.locale.language)
+            territory = Locale.parse(likely).territory if likely else None
+        return f"{self.locale.language}_{territory}" if territory else self.locale.language
 
     def __call__(self, key: str, **values: Any) -> Markup:
         """A UI string, its placeholders filled with escaped values (or Markup, kept as is)."""

@@ -5,18 +5,20 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup, escape
+from PIL import Image
 
 from ocopsite.catalogue import STAR_LEVELS, Catalogue, Entry
 from ocopsite.i18n import Strings
 from ocopsite.images import Picture
 from ocopsite.jsonld import place_data, producer_kind, product_data
-from ocopsite.model import Body, Group, Language, Localized, Photo, Producer, TourismSite
+from ocopsite.model import Body, Group, Language, Localized, Photo, Producer, Product, TourismSite
 from ocopsite.plan import PageSpec
 from ocopsite.qr import qr_file
 from ocopsite.search import search_record
@@ -59,6 +61,7 @@ class Renderer:
         self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.icons = _symbol_ids(templates / "assets" / "icons.svg")
+        self.default_image = _image_size(templates / "assets" / "share.png")
         self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
                                 strings=strings, short_link=short_link, qr_file=qr_file,
                                 root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS,
@@ -100,7 +103,25 @@ class Renderer:
             "body": lambda value: self.body(value, lang, here),
             "search_record": lambda entry: search_record(entry, lang.chain),
             "structured": lambda thing: self.structured(thing, page, lang),
+            "share_image": lambda: self.share_image(page, lang),
         }
+
+    def share_image(self, page: PageSpec, lang: Language) -> ShareImage | None:
+        """The picture a link preview shows: the first photo of what the page is about, else the
+        site's card (``templates/assets/share.png``), else none."""
+        thing = page.data.get("entry") or page.data.get("producer") or page.data.get("spot")
+        if isinstance(thing, Entry):
+            thing = thing.product
+        photos = thing.photos if isinstance(thing, Product | Producer | TourismSite) else ()
+        if photos:
+            share = self.pictures[photos[0]].share
+            return ShareImage(self.urls.absolute(share.url), share.width, share.height,
+                              self.text(photos[0].alt, lang)[0], "image/jpeg")
+        if self.default_image and "share.png" in self.assets:
+            width, height = self.default_image
+            return ShareImage(self.urls.absolute(self.assets["share.png"]), width, height,
+                              self.text(self.cat.site.config.title, lang)[0], "image/png")
+        return None
 
     def alternates(self, page: PageSpec) -> list[tuple[Language, str]]:
         """The same page in every language, for the switch and hreflang links."""
@@ -125,9 +146,15 @@ class Renderer:
         here = self.urls.absolute(page.url)
         if isinstance(thing, Entry):
             producer = self.urls.absolute(self.urls.page(lang.code, "producers", thing.producer.slug))
-            return product_data(thing, text, here, producer, lang)
-        kind = producer_kind(thing) if isinstance(thing, Producer) else "TouristAttraction"
-        return place_data(kind, thing, text, here)
+            data = product_data(thing, text, here, producer, lang)
+            photos = thing.product.photos
+        else:
+            kind = producer_kind(thing) if isinstance(thing, Producer) else "TouristAttraction"
+            data = place_data(kind, thing, text, here)
+            photos = thing.photos
+        if photos:
+            data["image"] = [self.urls.absolute(self.pictures[photo].share.url) for photo in photos]
+        return data
 
     def lang_attribute(self, value: Localized, lang: Language) -> Markup:
         """` lang="vi"` for an attribute's text that falls back to another language."""
@@ -141,6 +168,23 @@ class Renderer:
         html, used = value.html.get(lang.chain)
         html = INTERNAL_HREF.sub(lambda m: f'href="{relative(here, m.group(1))}"', html)
         return Markup(html if used == lang.code else f'<div lang="{used}">{html}</div>')
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    url: str
+    width: int
+    height: int
+    alt: str
+    type: str
+
+
+def _image_size(path: Path) -> tuple[int, int] | None:
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except OSError:
+        return None
 
 
 def _symbol_ids(sprite: Path) -> frozenset[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gzip
+import io
 import os
 import shutil
 import socket
@@ -19,6 +20,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from ocopsite.build import BuildResult, build
@@ -55,6 +57,35 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "ocopsite", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
+
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>'
+       b'<rdf:Description exif:GPSLatitude="12,15.5N"/></rdf:RDF></x:xmpmeta>')
+
+
+def camera_jpeg(width: int, height: int, orientation: int = 1) -> bytes:
+    """A JPEG as a phone writes it: camera model, GPS position, XMP and an orientation tag."""
+    image = Image.new("RGB", (width, height), (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, width // 2, height // 4))  # a blue block at the top left
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0110] = "Phone 12"
+    exif[ORIENTATION] = orientation
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (12.0, 15.0, 30.0), 3: "E", 4: (109.0, 11.0, 40.0)})
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, xmp=XMP, quality=90)
+    return out.getvalue()
+
+
+def add_photos(site: Path, product: str, photos: dict[str, bytes]) -> None:
+    folder = site / "content/products" / product
+    for name, data in photos.items():
+        (folder / name).write_bytes(data)
+    entries = "".join(f"  - file: {name}\n    alt: {{vi: Ảnh {i}, en: Photo {i}}}\n" for i, name in enumerate(photos))
+    (folder / "product.yaml").write_text((folder / "product.yaml").read_text(encoding="utf-8")
+                                         + "photos:\n" + entries, encoding="utf-8")
 
 
 @pytest.fixture
