@@ -11,14 +11,14 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date, format_skeleton, get_month_names
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from markupsafe import Markup, escape
 
 from ocopsite.errors import Problems
 from ocopsite.load import Doc
 from ocopsite.model import PartialDate, Price, SiteConfig
 
-SECTIONS = ("products", "stars", "producers", "labels", "tourism", "categories", "places", "search", "paged")
+SECTIONS = ("products", "stars", "producers", "labels", "tourism", "categories", "places", "search", "statistics", "paged")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ class Strings:
 
     def number(self, value: float) -> str:
         return str(format_decimal(value, locale=self.locale))
+
+    def percent(self, part: float, whole: float) -> str:
+        """``part`` as a whole-number share of ``whole``: "80%", "80 %" where the language spaces it."""
+        return str(format_percent(part / whole if whole else 0, locale=self.locale))
 
     def price(self, price: Price) -> str:
         """A price range in VND, in this language's number format."""

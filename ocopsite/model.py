@@ -246,6 +246,15 @@ class Language:
 
 
 @dataclass(frozen=True)
+class Goal:
+    """A public target for the share of products sold online, with where it was announced."""
+
+    percent: int
+    year: int | None
+    source: SourceRef | None
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: Localized
     description: Localized | None
@@ -254,6 +263,7 @@ class SiteConfig:
     languages: tuple[Language, ...]
     expiring_soon_days: int
     per_page: int = 30
+    online_goal: Goal | None = None
 
     @property
     def default_language(self) -> Language:

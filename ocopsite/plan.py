@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocopsite import stats
 from ocopsite.catalogue import STAR_LEVELS, Catalogue
 from ocopsite.errors import Problems
 from ocopsite.model import FreePage, Producer, Product, TourismSite
@@ -51,8 +52,9 @@ class PageSpec:
 def plan_pages(cat: Catalogue, urls: Urls, problems: Problems) -> list[PageSpec]:
     """Every page and file of the site, in a stable order."""
     pages: list[PageSpec] = []
+    figures = stats.compute(cat)
     for lang in cat.site.config.languages:
-        pages.extend(_language_pages(cat, urls, lang.code, problems))
+        pages.extend(_language_pages(cat, urls, lang.code, figures, problems))
     pages.append(PageSpec("", "root.html"))
     pages.extend(PageSpec(short_link(e.slug), "short.html", data={"entry": e}) for e in cat.products)
     pages.append(PageSpec("404.html", "404.html"))
@@ -65,7 +67,8 @@ def plan_pages(cat: Catalogue, urls: Urls, problems: Problems) -> list[PageSpec]
     return pages
 
 
-def _language_pages(cat: Catalogue, urls: Urls, lang: str, problems: Problems) -> list[PageSpec]:
+def _language_pages(cat: Catalogue, urls: Urls, lang: str, figures: stats.Stats,
+                    problems: Problems) -> list[PageSpec]:
     def page(template: str, section: str, key: Key = None, indexed: bool = True, **data: Any) -> PageSpec:
         return PageSpec(urls.page(lang, section, key), template, lang, section, key, data, indexed=indexed)
 
@@ -96,6 +99,7 @@ def _language_pages(cat: Catalogue, urls: Urls, lang: str, problems: Problems) -
         page("categories.html", "categories"),
         *(p for g in cat.groups for p in paged("list.html", "categories", g.slug, view.by_group[g.slug], group=g)),
         page("search.html", "search"),
+        page("stats.html", "statistics", stats=figures),
         page("places.html", "places"),
         *(q for p in cat.places for q in paged("place.html", "places", p.slug, view.by_place.get(p.slug, ()), place=p)),
     ]

@@ -131,4 +131,9 @@ SITE = {
     }), is_required=True),
     "expiring_soon_days": optional("int", low=0, high=3650),
     "per_page": optional("int", low=1, high=500),
+    "online_goal": mapping({
+        "percent": required("int", low=1, high=100),
+        "year": optional("int", low=1990, high=2100),
+        "source": mapping({"title": required("text"), "url": optional("https"), "date": optional("date")}),
+    }),
 }

@@ -12,12 +12,14 @@ from ocopsite.markup import internal_links, split_title, to_html
 from ocopsite.model import (
     Body,
     FreePage,
+    Goal,
     Group,
     Language,
     Localized,
     Place,
     Sector,
     Site,
+    SourceRef,
     SiteConfig,
 )
 from ocopsite.records import producer, product, tourism_site
@@ -69,7 +71,16 @@ def site_config(doc: Doc, problems: Problems) -> SiteConfig | None:
         languages=languages,
         expiring_soon_days=data.get("expiring_soon_days", 90),
         per_page=data.get("per_page", 30),
+        online_goal=_goal(data.get("online_goal")),
     )
+
+
+def _goal(goal: dict[str, Any] | None) -> Goal | None:
+    if not goal:
+        return None
+    source = goal.get("source")
+    return Goal(goal["percent"], goal.get("year"),
+                SourceRef(source["title"], source.get("url"), source.get("date")) if source else None)
 
 
 def _language(item: dict[str, Any], codes: tuple[str, ...], index: int) -> Language:

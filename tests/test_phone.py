@@ -33,6 +33,8 @@ PAGES = {
     "place": ("vi/dia-phuong/vinh-hai/", "en/places/vinh-hai/"),
     "free page": ("vi/ocop/", "en/ocop/"),
     "search": ("vi/tim-kiem/", "en/search/"),
+    "statistics": ("vi/thong-ke/", "en/statistics/"),
+    "QR labels": ("vi/nhan-in/tri-tin/", "en/labels/tri-tin/"),
 }
 SINGLE = {"language choice": "", "not found": "404.html"}
 EVERY_PAGE = [(f"{kind} ({lang})", path) for kind, pair in PAGES.items() for lang, path in zip(("vi", "en"), pair,
