@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 import traceback
@@ -12,19 +13,21 @@ from pathlib import Path
 
 import jinja2
 
+from ocopsite import parallel
 from ocopsite.catalogue import Catalogue, make_catalogue
 from ocopsite.checker import base_url
 from ocopsite.errors import Problem, Problems, SiteError
 from ocopsite.i18n import Strings, load_strings
 from ocopsite.images import publish
-from ocopsite.links import check_links
+from ocopsite.links import broken_links
 from ocopsite.load import load_site
 from ocopsite.model import Producer, Product, TourismSite
+from ocopsite.parallel import Progress
 from ocopsite.plan import PageSpec, plan_pages
-from ocopsite.qr import qr_files
+from ocopsite.qr import qr_file, qr_svg
 from ocopsite.render import Renderer, fingerprint, output_file
-from ocopsite.search import index_pages
-from ocopsite.urls import Urls
+from ocopsite.search import index_pages, product_pages
+from ocopsite.urls import Urls, short_link
 from ocopsite.validate import validate_site
 from ocopsite.write import write_output
 
@@ -75,11 +78,10 @@ def load(root: Path, today: dt.date | None = None, base_url: str | None = None) 
     return Loaded(catalogue, strings, urls, pages, problems.warnings)
 
 
-Progress = Callable[[int, int], None]
-
-
-def render_all(root: Path, loaded: Loaded, progress: Progress | None = None) -> dict[str, bytes]:
-    """Render every page and copy the fingerprinted assets; check every link."""
+def render_all(root: Path, loaded: Loaded, progress: Progress | None = None,
+               jobs: int | None = None) -> dict[str, bytes]:
+    """Render every page and QR code, copy the fingerprinted assets and photos, and check that
+    every link of every page leads to a file. Pages render on every core."""
     assets = fingerprint(root / "templates" / "assets")
     site = loaded.catalogue.site
     records: list[Product | Producer | TourismSite] = [*site.products, *site.producers, *site.tourism]
@@ -87,27 +89,40 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None) -> 
     renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
                         {name: url for name, (url, _) in assets.items()}, pictures)
     files.update((url, data) for url, data in assets.values())
-    files.update(qr_files(loaded.catalogue, loaded.urls))
-    for done, page in enumerate(loaded.pages, 1):
-        try:
-            files[output_file(page)] = renderer.render(page)
-        except jinja2.TemplateError as exc:
-            raise SiteError([_template_problem(root, exc)]) from None
-        if progress is not None and (done % 500 == 0 or done == len(loaded.pages)):
-            progress(done, len(loaded.pages))
-    problems = Problems()
-    check_links(files, problems)
-    problems.raise_if_errors()
+    outputs: list[tuple[str, Callable[[], bytes]]] = [
+        (output_file(page), functools.partial(renderer.render, page)) for page in loaded.pages]
+    outputs += [(qr_file(e.slug), functools.partial(qr_svg, loaded.urls.absolute(short_link(e.slug))))
+                for e in loaded.catalogue.products]
+    known = set(files) | {name for name, _ in outputs}
+    jobs_ = [functools.partial(_output, root, name, job, known) for name, job in outputs]
+    broken: list[Problem] = []
+    for (name, _), (data, problems) in zip(outputs, parallel.run(jobs_, jobs, progress), strict=True):
+        if data is None:
+            raise SiteError(problems)
+        files[name] = data
+        broken += problems
+    if broken:
+        raise SiteError(broken)
     return files
 
 
+def _output(root: Path, name: str, job: Callable[[], bytes], known: set[str]) -> tuple[bytes | None, list[Problem]]:
+    """One output file and its broken links; or None and the template error, located."""
+    try:
+        data = job()
+    except jinja2.TemplateError as exc:
+        return None, [_template_problem(root, exc)]
+    return data, broken_links(name, data, known)
+
+
 def build(root: Path, output: Path, today: dt.date | None = None, base_url: str | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
     """Build the site into ``output``; on any error, ``output`` is left as it was."""
     start = time.perf_counter()
     loaded = load(root, today, base_url)
-    files = render_all(root, loaded, progress)
-    write_output(output, files, finish=index_pages)
+    files = render_all(root, loaded, progress, jobs)
+    glob = product_pages(loaded.urls, [lang.code for lang in loaded.catalogue.site.config.languages])
+    write_output(output, files, finish=functools.partial(index_pages, glob=glob))
     return BuildResult(len(loaded.pages), len(files), time.perf_counter() - start, loaded.warnings)
 
 

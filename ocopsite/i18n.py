@@ -18,7 +18,9 @@ from ocopsite.errors import Problems
 from ocopsite.load import Doc
 from ocopsite.model import PartialDate, Price, SiteConfig
 
-SECTIONS = ("products", "stars", "producers", "labels", "tourism", "categories", "places", "search", "statistics", "paged")
+SECTIONS = (
+    "products", "stars", "producers", "labels", "tourism", "categories", "places", "search", "statistics", "paged",
+)
 
 
 @dataclass(frozen=True)

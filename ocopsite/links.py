@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from urllib.parse import unquote
 
-from ocopsite.errors import Problems
+from ocopsite.errors import Problem, Problems
 from ocopsite.urls import file_of
 
 LINK = re.compile(rb'(?:href|src|action)="([^"]*)"')
@@ -17,15 +17,23 @@ EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 def check_links(files: Mapping[str, bytes], problems: Problems) -> None:
     """Report every relative link in HTML output that resolves to no file of the site."""
     for name, data in files.items():
-        if not name.endswith(".html") or name == "404.html":
+        for problem in broken_links(name, data, files):
+            problems.error(problem.path, problem.line, problem.message)
+
+
+def broken_links(name: str, data: bytes, known: Container[str]) -> list[Problem]:
+    """The relative links of one output file that resolve to no file in ``known``."""
+    if not name.endswith(".html") or name == "404.html":
+        return []
+    base = posixpath.dirname(name)
+    found = []
+    for raw in sorted(set(LINK.findall(data))):
+        target = raw.decode().split("#")[0].split("?")[0]
+        if not target or EXTERNAL.match(target):
             continue
-        base = posixpath.dirname(name)
-        for raw in set(LINK.findall(data)):
-            target = raw.decode().split("#")[0].split("?")[0]
-            if not target or EXTERNAL.match(target):
-                continue
-            resolved = posixpath.normpath(posixpath.join(base, unquote(target)))
-            if target.endswith("/") or target in (".", ".."):
-                resolved = "" if resolved == "." else resolved + "/"
-            if resolved.startswith("../") or file_of(resolved) not in files:
-                problems.error(name, 0, f"broken link to '{raw.decode()}'")
+        resolved = posixpath.normpath(posixpath.join(base, unquote(target)))
+        if target.endswith("/") or target in (".", ".."):
+            resolved = "" if resolved == "." else resolved + "/"
+        if resolved.startswith("../") or file_of(resolved) not in known:
+            found.append(Problem(name, 0, f"broken link to '{raw.decode()}'"))
+    return found

@@ -8,8 +8,7 @@ import io
 
 import segno
 
-from ocopsite.catalogue import Catalogue
-from ocopsite.urls import Urls, short_link
+from ocopsite.urls import short_link
 
 
 def qr_file(slug: str) -> str:
@@ -17,17 +16,11 @@ def qr_file(slug: str) -> str:
     return short_link(slug) + "qr.svg"
 
 
-def qr_svg(address: str, title: str) -> bytes:
+def qr_svg(address: str) -> bytes:
     """A QR code for ``address`` as a scalable SVG (viewBox, no fixed size), dark on white so
     that it scans in dark mode too, with the four-module quiet zone that scanners need."""
     code = segno.make(address, error="m", micro=False, boost_error=True)
     out = io.BytesIO()
-    code.save(out, kind="svg", xmldecl=False, border=4, dark="#000", light="#fff", omitsize=True, title=title,
+    code.save(out, kind="svg", xmldecl=False, border=4, dark="#000", light="#fff", omitsize=True, title=address,
               svgclass=None, lineclass=None)
     return out.getvalue() + b"\n"
-
-
-def qr_files(cat: Catalogue, urls: Urls) -> dict[str, bytes]:
-    """Every product's QR code, by output file."""
-    return {qr_file(e.slug): qr_svg(urls.absolute(short_link(e.slug)), urls.absolute(short_link(e.slug)))
-            for e in cat.products}

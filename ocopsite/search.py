@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 from ocopsite.catalogue import Entry
 from ocopsite.errors import Problem, SiteError
 from ocopsite.model import Localized
 from ocopsite.slugs import fold  # the search page folds queries the same way
+from ocopsite.urls import Urls
 
 BUNDLE = "pagefind"
 # Pagefind also writes ready-made interfaces; the site has its own, so these are not published.
@@ -59,9 +61,11 @@ def search_record(entry: Entry, chain: tuple[str, ...]) -> list[tuple[int, str]]
     return [(weight, value.strip()) for weight, value in rows if value.strip()]
 
 
-def index_pages(site: Path) -> None:
-    """Index the pages under ``site`` that mark themselves with ``data-pagefind-body``."""
-    command = [str(_executable()), "--site", str(site), "--output-subdir", BUNDLE, "--silent"]
+def index_pages(site: Path, glob: str | None = None) -> None:
+    """Index the pages under ``site`` that mark themselves with ``data-pagefind-body``; with
+    ``glob``, Pagefind reads only the files it matches (the product pages) instead of all."""
+    command = [str(_executable()), "--site", str(site), "--output-subdir", BUNDLE, "--silent",
+               *(["--glob", glob] if glob else [])]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
@@ -70,6 +74,11 @@ def index_pages(site: Path) -> None:
         (site / BUNDLE / name).unlink(missing_ok=True)
     _sort_languages(site / BUNDLE / "pagefind-entry.json")
     shutil.rmtree(site / BUNDLE / "playground", ignore_errors=True)
+
+
+def product_pages(urls: Urls, languages: Iterable[str]) -> str:
+    """A Pagefind glob for the product pages of every language: "{vi/san-pham,en/products}/*/index.html"."""
+    return "{" + ",".join(f"{lang}/{urls.sections[lang]['products']}" for lang in languages) + "}/*/index.html"
 
 
 def _sort_languages(entry: Path) -> None:

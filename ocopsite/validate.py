@@ -19,8 +19,8 @@ from ocopsite.model import (
     Place,
     Sector,
     Site,
-    SourceRef,
     SiteConfig,
+    SourceRef,
 )
 from ocopsite.records import producer, product, tourism_site
 from ocopsite.slugs import is_slug, slug_for

@@ -61,7 +61,8 @@ def test_a_translation_must_use_the_same_placeholders(three: Path) -> None:
     with pytest.raises(SiteError) as caught:
         build(three, three / "output")
     lines = text.splitlines()
-    label, aria = (next(i for i, line in enumerate(lines, 1) if line.startswith(f"  {key}:")) for key in ("label", "aria"))
+    label, aria = (next(i for i, line in enumerate(lines, 1) if line.startswith(f"  {key}:"))
+                   for key in ("label", "aria"))
     assert [str(p) for p in caught.value.problems] == [
         f"templates/i18n/ko.yaml:{label}: UI string 'stars.label' must use {{n}}",
         f"templates/i18n/ko.yaml:{aria}: UI string 'stars.aria' has an unmatched '{{' or '}}'",

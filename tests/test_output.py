@@ -19,6 +19,31 @@ def test_two_builds_are_byte_identical(minimal: Path, tmp_path: Path) -> None:
     assert tree(first) == tree(second)
 
 
+def test_one_process_and_a_pool_of_workers_build_the_same_bytes(minimal: Path, tmp_path: Path) -> None:
+    build(minimal, tmp_path / "serial", jobs=1)
+    build(minimal, tmp_path / "pool", jobs=3)
+    assert tree(tmp_path / "serial") == tree(tmp_path / "pool")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_template_errors_and_broken_links_are_located_in_every_worker(minimal: Path, jobs: int) -> None:
+    template = minimal / "templates/product.html"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("<article class=\"product\">", '<article class="product"><a href="nowhere/">'),
+                        encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        build(minimal, minimal / "output", jobs=jobs)
+    problems = [str(p) for p in caught.value.problems]
+    assert "en/products/alpha/index.html: broken link to 'nowhere/'" in problems
+    assert len(problems) == 8, "each product page in each language"
+    template.write_text(text.replace("<h1>{{ lx(p.name) }}</h1>", "<h1>{{ lx(p.nothing) }}</h1>"), encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        build(minimal, minimal / "output", jobs=jobs)
+    [problem] = caught.value.problems
+    assert (problem.path, problem.line) == ("templates/product.html", 13)
+    assert "nothing" in problem.message
+
+
 def test_the_real_catalogue_builds_byte_identical_twice(tmp_path: Path, catalogue_output: Path) -> None:
     from conftest import REPO
 

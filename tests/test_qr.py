@@ -40,7 +40,7 @@ def decode(image: Path) -> list[str]:
 
 
 def test_the_svg_scales_and_scans_in_dark_mode() -> None:
-    svg = qr_svg("https://example.org/p/alpha/", "https://example.org/p/alpha/").decode()
+    svg = qr_svg("https://example.org/p/alpha/").decode()
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ')
     assert "width=" not in svg.split(">")[0], "no fixed size: the page sets it"
     assert 'fill="#fff"' in svg and 'stroke="#000"' in svg, "dark modules on an opaque white ground"
