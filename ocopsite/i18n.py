@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import Formatter
 from typing import Any
 
@@ -31,8 +32,9 @@ class Strings:
     texts: Mapping[str, str]
     sections: Mapping[str, str]
     locale: Locale
+    _plain: dict[str, Markup] = field(default_factory=dict, repr=False, compare=False)
 
-    @property
+    @functools.cached_property
     def og_locale(self) -> str:
         """This language as Open Graph writes it, language_TERRITORY: "vi_VN", "en_US"."""
         territory = self.locale.territory
@@ -43,6 +45,11 @@ class Strings:
 
     def __call__(self, key: str, **values: Any) -> Markup:
         """A UI string, its placeholders filled with escaped values (or Markup, kept as is)."""
+        if not values:
+            plain = self._plain.get(key)
+            if plain is None:
+                plain = self._plain[key] = Markup(escape(self.texts[key])).format()
+            return plain
         return Markup(escape(self.texts[key])).format(**values)
 
     def plural(self, key: str, n: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from ocopsite.search import search_record
 from ocopsite.urls import Key, Urls, feed, file_of, relative, short_link
 
 INTERNAL_HREF = re.compile(r'href="/([^"]*)"')
+ROOT = "\ue000up\ue000"  # stands for the way up to the page's language folder, filled in per page
 
 
 def fingerprint(assets_dir: Path) -> dict[str, tuple[str, bytes]]:
@@ -59,6 +60,8 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
+        self.env.filters["current"] = _mark_current
+        self.fragments: dict[tuple[Any, ...], Markup] = {}
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.icons = _symbol_ids(templates / "assets" / "icons.svg")
         self.default_image = _image_size(templates / "assets" / "share.png")
@@ -73,7 +76,28 @@ class Renderer:
 
     def render(self, page: PageSpec) -> bytes:
         """The bytes of one page."""
-        return self.env.get_template(page.template).render(self.context(page)).encode()
+        html = self.env.get_template(page.template).render(self.context(page))
+        if ROOT in html:
+            html = html.replace(ROOT, "../" * (page.url.count("/") - (1 if page.lang else 0)))
+        return html.encode()
+
+    @staticmethod
+    def rooted(target: str, lang: Language) -> str:
+        """A link to ``target`` (a URL of the site) that works from any page of ``lang``, for
+        fragments shared by pages at different depths (see ``cached``)."""
+        inside = target.removeprefix(f"{lang.code}/")
+        if inside == target:
+            raise ValueError(f"'{target}' is not a page in {lang.code}/")
+        return ROOT + (inside or "./")
+
+    def cached(self, *key: Any, caller: Callable[[], str]) -> Markup:
+        """A fragment rendered once per build for each ``key`` (a language, say) and reused by every
+        page: the same idea as Hugo's ``partialCached``. Its links must come from ``rooted``, which
+        works from any page; ``key`` must name everything else the fragment shows."""
+        found = self.fragments.get(key)
+        if found is None:
+            found = self.fragments[key] = Markup(caller())
+        return found
 
     def context(self, page: PageSpec) -> dict[str, Any]:
         lang = self.languages[page.lang] if page.lang else self.cat.site.config.default_language
@@ -89,6 +113,9 @@ class Renderer:
             "lists": self.cat.views[lang.code],
             "t": self.strings[lang.code],
             "url": url,
+            "rooted": lambda section, key=None: self.rooted(self.urls.page(lang.code, section, key), lang),
+            "from_root": lambda target: self.rooted(target, lang),
+            "cached": self.cached,
             "link": lambda target: relative(here, target),
             "asset": lambda name: relative(here, self.assets[name]),
             "picture": self.pictures.__getitem__,
@@ -177,6 +204,11 @@ class ShareImage:
     height: int
     alt: str
     type: str
+
+
+def _mark_current(fragment: Markup, href: str) -> Markup:
+    """Mark the link to ``href`` in a cached fragment as the current page."""
+    return Markup(str(fragment).replace(f'href="{href}">', f'href="{href}" aria-current="page">', 1))
 
 
 def _image_size(path: Path) -> tuple[int, int] | None:

@@ -190,3 +190,20 @@ def test_long_lists_are_split_into_pages_in_every_language(minimal: Path) -> Non
     config.write_text(config.read_text(encoding="utf-8").replace("per_page: 3", "per_page: 1"), encoding="utf-8")
     output, _ = build_site(minimal)
     assert (output / "en/producers/page/2/index.html").is_file() and (output / "vi/diem-du-lich/index.html").is_file()
+
+
+def test_shared_fragments_mark_the_current_page_and_link_from_any_depth(minimal_output: Path) -> None:
+    """The menu, footer and filter links are rendered once per language and shared by every page."""
+    stars = read(minimal_output, "en/stars/5/index.html")
+    assert '<a href="../../stars/5/" aria-current="page">5 stars</a>' in stars
+    assert stars.count('aria-current="page"') == 2, "the breadcrumb and the filter link"
+    index = read(minimal_output, "en/stars/index.html")
+    assert '<li><a href="../stars/" aria-current="page">Star levels</a></li>' in index
+    place = read(minimal_output, "vi/dia-phuong/xa-mot/index.html")
+    assert '<a href="../../dia-phuong/xa-mot/" aria-current="page">' in place
+    assert '<a href="../../dia-phuong/phuong-hai/">' in place
+    product = read(minimal_output, "en/products/alpha/index.html")
+    assert 'aria-current="page">Products' not in product, "a product is not the product list"
+    assert '<li><a href="../../about/">About</a></li>' in product
+    home = read(minimal_output, "en/index.html")
+    assert '<li><a href="about/">About</a></li>' in home and '<a href="feed.xml">' in home
