@@ -115,6 +115,7 @@ class Renderer:
             "url": url,
             "rooted": lambda section, key=None: self.rooted(self.urls.page(lang.code, section, key), lang),
             "from_root": lambda target: self.rooted(target, lang),
+            "rooted_asset": lambda name: ROOT + "../" + self.assets[name],
             "cached": self.cached,
             "link": lambda target: relative(here, target),
             "asset": lambda name: relative(here, self.assets[name]),
