@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import os
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -19,17 +21,18 @@ from ocopsite.checker import base_url
 from ocopsite.errors import Problem, Problems, SiteError
 from ocopsite.i18n import Strings, load_strings
 from ocopsite.images import publish
-from ocopsite.links import broken_links
+from ocopsite.links import link_targets
 from ocopsite.load import load_site
 from ocopsite.model import Producer, Product, TourismSite
 from ocopsite.parallel import Progress
 from ocopsite.plan import PageSpec, plan_pages
 from ocopsite.qr import qr_file, qr_svg
 from ocopsite.render import Renderer, fingerprint, output_file
-from ocopsite.search import index_pages, product_pages
+from ocopsite.search import index_pages, product_pages, reindex
+from ocopsite.session import Rendered, Session
 from ocopsite.urls import Urls, short_link
 from ocopsite.validate import validate_site
-from ocopsite.write import write_output
+from ocopsite.write import write_changes, write_output
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,14 @@ def build_date() -> dt.date:
         raise SiteError([Problem("SOURCE_DATE_EPOCH", 0, message)]) from None
 
 
-def load(root: Path, today: dt.date | None = None, base_url: str | None = None) -> Loaded:
+def load(root: Path, today: dt.date | None = None, base_url: str | None = None,
+         session: Session | None = None) -> Loaded:
     """Everything up to rendering: what ``check`` runs. Raises SiteError with every problem."""
     problems = Problems()
-    raw = load_site(root, problems)
-    site = validate_site(raw, problems)
+    if session is not None:
+        session.next_build()
+    raw = load_site(root, problems, session.files if session else None)
+    site = validate_site(raw, problems, session.records if session else None)
     if base_url:
         site = replace(site, config=replace(site.config, base_url=_base_url(base_url)))
     strings = load_strings(raw.ui, site.config, problems)
@@ -79,50 +85,116 @@ def load(root: Path, today: dt.date | None = None, base_url: str | None = None) 
 
 
 def render_all(root: Path, loaded: Loaded, progress: Progress | None = None,
-               jobs: int | None = None) -> dict[str, bytes]:
+               jobs: int | None = None, session: Session | None = None) -> dict[str, bytes]:
     """Render every page and QR code, copy the fingerprinted assets and photos, and check that
-    every link of every page leads to a file. Pages render on every core."""
+    every link of every page leads to a file. Pages render on every core. With a ``session``,
+    a page whose inputs are all unchanged since the session's last build is not rendered again."""
     assets = fingerprint(root / "templates" / "assets")
     site = loaded.catalogue.site
     records: list[Product | Producer | TourismSite] = [*site.products, *site.producers, *site.tourism]
     pictures, files = publish(root, (photo for record in records for photo in record.photos))
+    global_key = _global_key(root, loaded, assets, pictures)
+    same_templates = session is not None and session.globals is not None and session.globals[0] == global_key[0]
     renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
-                        {name: url for name, (url, _) in assets.items()}, pictures)
+                        {name: url for name, (url, _) in assets.items()}, pictures,
+                        session.environment if session is not None and same_templates else None)
+    if session is not None:
+        session.environment = renderer.env
     files.update((url, data) for url, data in assets.values())
-    outputs: list[tuple[str, Callable[[], bytes]]] = [
-        (output_file(page), functools.partial(renderer.render, page)) for page in loaded.pages]
-    outputs += [(qr_file(e.slug), functools.partial(qr_svg, loaded.urls.absolute(short_link(e.slug))))
-                for e in loaded.catalogue.products]
-    known = set(files) | {name for name, _ in outputs}
-    jobs_ = [functools.partial(_output, root, name, job, known) for name, job in outputs]
+    names = [output_file(page) for page in loaded.pages]
+    addresses = {qr_file(e.slug): loaded.urls.absolute(short_link(e.slug)) for e in loaded.catalogue.products}
+    known = set(files) | set(names) | set(addresses)
+    reuse = session.reusable(loaded.catalogue, global_key) if session else None
+    todo: list[tuple[str, Callable[[], Any]]] = []
+    for name, page in zip(names, loaded.pages, strict=True):
+        last = reuse(name, page) if reuse else None
+        if last is not None and last.links <= known:
+            files[name] = last.data
+            continue
+        job = functools.partial(renderer.render_tracked if session else renderer.render, page)
+        todo.append((name, functools.partial(_output, root, name, job, known)))
+    for name, address in addresses.items():
+        if session is not None and address in session.qr:
+            files[name] = session.qr[address]
+        else:
+            todo.append((name, functools.partial(_output, root, name, functools.partial(qr_svg, address), known)))
+    if session is not None:
+        renderer.track()
+    rendered: dict[str, tuple[bytes, Any, frozenset[str]]] = {}
     broken: list[Problem] = []
-    for (name, _), (data, problems) in zip(outputs, parallel.run(jobs_, jobs, progress), strict=True):
+    for (name, _), (data, problems, reads, targets) in zip(todo, parallel.run([j for _, j in todo], jobs, progress),
+                                                            strict=True):
         if data is None:
             raise SiteError(problems)
         files[name] = data
+        rendered[name] = (data, reads, targets)
         broken += problems
     if broken:
         raise SiteError(broken)
+    if session is not None:
+        _remember(session, loaded, names, addresses, rendered, files)
+        session.globals = global_key
     return files
 
 
-def _output(root: Path, name: str, job: Callable[[], bytes], known: set[str]) -> tuple[bytes | None, list[Problem]]:
-    """One output file and its broken links; or None and the template error, located."""
+def _output(root: Path, name: str, job: Callable[[], Any], known: set[str]
+            ) -> tuple[bytes | None, list[Problem], Any, frozenset[str]]:
+    """One output file, what it read, where its links lead and which of them are broken; or None
+    and the template error, located."""
     try:
-        data = job()
+        result = job()
     except jinja2.TemplateError as exc:
-        return None, [_template_problem(root, exc)]
-    return data, broken_links(name, data, known)
+        return None, [_template_problem(root, exc)], None, frozenset()
+    data, reads = result if isinstance(result, tuple) else (result, None)
+    targets = link_targets(name, data)
+    problems = [Problem(name, 0, f"broken link to '{raw}'") for raw, target in targets if target not in known]
+    return data, problems, reads, frozenset(target for _, target in targets)
+
+
+def _global_key(root: Path, loaded: Loaded, assets: dict[str, tuple[str, bytes]], pictures: Any) -> Any:
+    """Everything every page may show besides the catalogue: templates, UI strings, settings,
+    assets and photos."""
+    templates = hashlib.sha256()
+    for path in sorted(p for p in (root / "templates").rglob("*") if p.is_file()):
+        templates.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    strings = {code: dict(s.texts) for code, s in loaded.strings.items()}
+    return (templates.hexdigest(), loaded.catalogue.site.config, strings, {k: v for k, (v, _) in assets.items()},
+            dict(pictures), loaded.urls.sections, loaded.urls.base_url)
+
+
+def _remember(session: Session, loaded: Loaded, names: list[str], addresses: dict[str, str],
+              rendered: dict[str, tuple[bytes, Any, frozenset[str]]], files: dict[str, bytes]) -> None:
+    pages = {}
+    for name, page in zip(names, loaded.pages, strict=True):
+        if name in rendered:
+            data, reads, targets = rendered[name]
+            pages[name] = Rendered(page, data, reads, targets)
+        else:
+            pages[name] = session.pages[name]
+    session.pages = pages
+    session.qr = {address: files[name] for name, address in addresses.items()}
+    session.catalogue = loaded.catalogue
+    session.counts = {"rendered": len(rendered), "reused": len(names) + len(addresses) - len(rendered)}
 
 
 def build(root: Path, output: Path, today: dt.date | None = None, base_url: str | None = None,
-          progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
-    """Build the site into ``output``; on any error, ``output`` is left as it was."""
+          progress: Progress | None = None, jobs: int | None = None, session: Session | None = None) -> BuildResult:
+    """Build the site into ``output``; on any error, ``output`` is left as it was. With a
+    ``session`` (``serve``), only what changed since its last build is rendered and written."""
     start = time.perf_counter()
-    loaded = load(root, today, base_url)
-    files = render_all(root, loaded, progress, jobs)
+    loaded = load(root, today, base_url, session)
+    files = render_all(root, loaded, progress, jobs, session)
     glob = product_pages(loaded.urls, [lang.code for lang in loaded.catalogue.site.config.languages])
-    write_output(output, files, finish=functools.partial(index_pages, glob=glob))
+    if session is None:
+        write_output(output, files, finish=functools.partial(index_pages, glob=glob))
+    else:
+        product_files = {output_file(p) for p in loaded.pages if p.template == "product.html"}
+        index = functools.partial(reindex, glob=glob)
+        session.written, stale = write_changes(output, files, session.written, index,
+                                               lambda name: name in product_files or name not in files,
+                                               defer=session.defer_index)
+        if stale:
+            session.index_pending = functools.partial(index, output.resolve())
     return BuildResult(len(loaded.pages), len(files), time.perf_counter() - start, loaded.warnings)
 
 

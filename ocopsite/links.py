@@ -23,6 +23,12 @@ def check_links(files: Mapping[str, bytes], problems: Problems) -> None:
 
 def broken_links(name: str, data: bytes, known: Container[str]) -> list[Problem]:
     """The relative links of one output file that resolve to no file in ``known``."""
+    return [Problem(name, 0, f"broken link to '{raw}'") for raw, target in link_targets(name, data)
+            if target not in known]
+
+
+def link_targets(name: str, data: bytes) -> list[tuple[str, str]]:
+    """Each relative link of an HTML output file, with the output file it leads to."""
     if not name.endswith(".html") or name == "404.html":
         return []
     base = posixpath.dirname(name)
@@ -34,6 +40,5 @@ def broken_links(name: str, data: bytes, known: Container[str]) -> list[Problem]
         resolved = posixpath.normpath(posixpath.join(base, unquote(target)))
         if target.endswith("/") or target in (".", ".."):
             resolved = "" if resolved == "." else resolved + "/"
-        if resolved.startswith("../") or file_of(resolved) not in known:
-            found.append(Problem(name, 0, f"broken link to '{raw.decode()}'"))
+        found.append((raw.decode(), "\0outside" if resolved.startswith("../") else file_of(resolved)))
     return found

@@ -7,14 +7,17 @@ and every value keeps the line it came from.
 
 from __future__ import annotations
 
+import os
+import stat
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 
-from ocopsite.errors import Problems
+from ocopsite.errors import Problem, Problems
 
 MAX_FILE_BYTES = 2_000_000
 BUNDLE_FILES = {"products": "product.yaml", "producers": "producer.yaml", "tourism": "site.yaml", "pages": ""}
@@ -72,13 +75,54 @@ class RawSite:
     ui: Mapping[str, Doc]
 
 
-def load_site(root: Path, problems: Problems) -> RawSite:
-    """Read ``site.yaml``, ``content/`` and the UI strings under ``templates/i18n``."""
+K = TypeVar("K")
+V = TypeVar("V")
+RACY_NS = 2_000_000_000  # a file changed this close to when it was read may have changed again unseen
+
+
+class Memo(Generic[K, V]):
+    """Results kept from one build for the next (``serve``). What a build uses is kept for the
+    next one; the rest is forgotten, so memory follows the site, not the number of edits."""
+
+    def __init__(self) -> None:
+        self.last: dict[K, V] = {}
+        self.now: dict[K, V] = {}
+
+    def get(self, key: K) -> V | None:
+        if key in self.now:
+            return self.now[key]
+        if key in self.last:
+            self.now[key] = self.last[key]
+            return self.now[key]
+        return None
+
+    def put(self, key: K, value: V) -> V:
+        self.now[key] = value
+        return value
+
+    def next_build(self) -> None:
+        self.last, self.now = self.now, {}
+
+
+@dataclass(frozen=True)
+class Memos:
+    """What ``load`` keeps between builds: each file's text by its stat signature, and each
+    YAML text's parse (with the problems it reported)."""
+
+    texts: Memo[str, tuple[tuple[int, ...], str, int]] = field(default_factory=Memo)
+    yaml: Memo[tuple[str, str], tuple[Doc | None, list[Problem]]] = field(default_factory=Memo)
+
+
+def load_site(root: Path, problems: Problems, memos: Memos | None = None) -> RawSite:
+    """Read ``site.yaml``, ``content/`` and the UI strings under ``templates/i18n``. With
+    ``memos``, a file whose inode, size, modification and change times are those seen last time
+    (and not too recent to trust them) is not read again, and a YAML text parsed before is not
+    parsed again (its problems are reported again)."""
     if not (root / "site.yaml").is_file():
         problems.error(str(root / "site.yaml"), 0, "not found: is this a site folder?")
         problems.raise_if_errors()
     root = root.resolve()
-    reader = _Reader(root, problems)
+    reader = _Reader(root, problems, memos)
     bundles = [b for section in BUNDLE_FILES for b in reader.bundles(section)]
     ui_dir = root / "templates" / "i18n"
     ui = {p.stem: d for p in sorted(ui_dir.glob("*.yaml")) if (d := reader.yaml(p)) is not None}
@@ -93,15 +137,28 @@ def load_site(root: Path, problems: Problems) -> RawSite:
 
 
 class _Reader:
-    def __init__(self, root: Path, problems: Problems) -> None:
+    def __init__(self, root: Path, problems: Problems, memos: Memos | None = None) -> None:
         self.root = root
+        self.prefix = len(str(root)) + 1
         self.problems = problems
+        self.memos = memos
 
     def rel(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+        return str(path)[self.prefix:].replace(os.sep, "/")
 
     def read(self, path: Path) -> str | None:
         """The text of a file inside the site, or None after reporting why not."""
+        signature = None
+        if self.memos is not None:
+            try:
+                info = os.lstat(path)
+            except OSError:
+                info = None
+            if info is not None and stat.S_ISREG(info.st_mode):
+                signature = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                known = self.memos.texts.get(str(path))
+                if known is not None and known[0] == signature and info.st_mtime_ns < known[2] - RACY_NS:
+                    return known[1]
         name = self.rel(path)
         if not self.plain_file(path):
             return None
@@ -110,7 +167,11 @@ class _Reader:
             if real.stat().st_size > MAX_FILE_BYTES:
                 self.problems.error(name, 0, f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
                 return None
-            return real.read_bytes().decode("utf-8-sig")
+            read_at = time.time_ns()
+            text = real.read_bytes().decode("utf-8-sig")
+            if self.memos is not None and signature is not None:
+                self.memos.texts.put(str(path), (signature, text, read_at))
+            return text
         except UnicodeDecodeError as exc:
             self.problems.error(name, 0, f"is not UTF-8 text (byte {exc.start})")
         except (OSError, RuntimeError) as exc:
@@ -132,7 +193,16 @@ class _Reader:
                 self.problems.error(name, 0, "file is missing")
             return None
         text = self.read(path)
-        return None if text is None else parse_yaml(name, text, self.problems)
+        if text is None:
+            return None
+        if self.memos is None:
+            return parse_yaml(name, text, self.problems)
+        found = self.memos.yaml.get((name, text))
+        if found is None:
+            own = Problems()
+            found = self.memos.yaml.put((name, text), (parse_yaml(name, text, own), own.items))
+        self.problems.items.extend(found[1])
+        return found[0]
 
     def bundles(self, section: str) -> list[Bundle]:
         folder = self.root / "content" / section

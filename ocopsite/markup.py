@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import markdown
@@ -21,6 +22,7 @@ HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 _md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
 
 
+@functools.lru_cache(maxsize=65_536)  # a pure function of the text: rebuilds in serve reuse it
 def to_html(text: str) -> str:
     """Render Markdown and keep only harmless tags, attributes and URL schemes.
 

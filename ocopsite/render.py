@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Mapping
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.runtime
 from markupsafe import Markup, escape
 from PIL import Image
 
@@ -40,18 +42,64 @@ def fingerprint(assets_dir: Path) -> dict[str, tuple[str, bytes]]:
     return found
 
 
+class _Context(jinja2.runtime.Context):
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        environment = __self.environment
+        if isinstance(environment, TrackingEnvironment) and environment.reads is not None:
+            environment.whole(*args, *kwargs.values())
+        return super().call(__obj, *args, **kwargs)
+
+
+class TrackingEnvironment(jinja2.Environment):
+    """Records which parts of the catalogue a template reads, so that a page is rendered again
+    when, and only when, one of them changes (see ``session``). The catalogue, the site and each
+    language's lists are watched: an attribute read records that attribute; the object itself,
+    handed whole to a function or filter or printed, records all of it."""
+
+    context_class = _Context
+    watched: Mapping[int, tuple[str, ...]] = {}
+    reads: set[tuple[Any, ...]] | None = None
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        value = super().getattr(obj, attribute)
+        self._read(obj, attribute, value)
+        return value
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        value = super().getitem(obj, argument)
+        self._read(obj, argument, value)
+        return value
+
+    def _read(self, obj: Any, name: Any, value: Any) -> None:
+        if self.reads is not None and (owner := self.watched.get(id(obj))) and id(value) not in self.watched:
+            self.reads.add((*owner, name))  # a watched value (cat.site) is followed to what is read of it
+
+    def whole_value(self, value: Any) -> Any:
+        """``finalize``: a printed value passes here."""
+        self.whole(value)
+        return value
+
+    def whole(self, *values: Any) -> None:
+        """Values that leave the template's hands: a watched object among them is read in full."""
+        if self.reads is not None:
+            self.reads.update((*owner, "*") for v in values if (owner := self.watched.get(id(v))))
+
+
 class Renderer:
     """Renders pages; each page gets helpers bound to its own URL and language."""
 
     def __init__(self, templates: Path, cat: Catalogue, strings: Mapping[str, Strings], urls: Urls,
-                 assets: Mapping[str, str], pictures: Mapping[Photo, Picture]) -> None:
+                 assets: Mapping[str, str], pictures: Mapping[Photo, Picture],
+                 environment: TrackingEnvironment | None = None) -> None:
+        """``environment``: one from an earlier build of the same templates, whose compiled
+        templates are reused (``serve``)."""
         self.cat = cat
         self.pictures = pictures
         self.strings = strings
         self.urls = urls
         self.assets = assets
         self.languages = {lang.code: lang for lang in cat.site.config.languages}
-        self.env = jinja2.Environment(
+        self.env = environment or TrackingEnvironment(
             loader=jinja2.FileSystemLoader(templates),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -59,9 +107,13 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
-        self.env.filters["current"] = _mark_current
+        self.env.watched = {id(cat): ("cat",), id(cat.site): ("site",),
+                            **{id(view): ("view", code) for code, view in cat.views.items()}}
+        if environment is None:
+            self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
+            self.env.filters["current"] = _mark_current
         self.fragments: dict[tuple[Any, ...], Markup] = {}
+        self.fragment_reads: dict[tuple[Any, ...], frozenset[tuple[Any, ...]]] = {}
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.icons = _symbol_ids(templates / "assets" / "icons.svg")
         self.default_image = _image_size(templates / "assets" / "share.png")
@@ -69,6 +121,23 @@ class Renderer:
                                 strings=strings, short_link=short_link, qr_file=qr_file,
                                 root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS,
                                 icon_for=self.icon_for)
+
+    def track(self) -> None:
+        """Record what each page reads from now on (see ``render_tracked``)."""
+        self.env.reads = set()
+        if self.env.finalize is None:  # once per environment, before any template is compiled
+            self.env.finalize = self.env.whole_value
+            for name, function in list(self.env.filters.items()):
+                self.env.filters[name] = _watching(self.env, function)
+            for name, function in list(self.env.tests.items()):
+                self.env.tests[name] = _watching(self.env, function)
+
+    def render_tracked(self, page: PageSpec) -> tuple[bytes, frozenset[tuple[Any, ...]]]:
+        """A page's bytes and the parts of the catalogue its templates read."""
+        assert self.env.reads is not None, "call track() first"
+        self.env.reads = set()
+        data = self.render(page)
+        return data, frozenset(self.env.reads)
 
     def icon_for(self, group: Group) -> str:
         """The icon of a product group: its own, else its sector's, else the generic one."""
@@ -96,7 +165,13 @@ class Renderer:
         works from any page; ``key`` must name everything else the fragment shows."""
         found = self.fragments.get(key)
         if found is None:
-            found = self.fragments[key] = Markup(caller())
+            outer, self.env.reads = self.env.reads, (set() if self.env.reads is not None else None)
+            found = Markup(caller())
+            self.fragment_reads[key] = frozenset(self.env.reads or ())
+            self.fragments[key] = found
+            self.env.reads = outer
+        if self.env.reads is not None:
+            self.env.reads.update(self.fragment_reads[key])
         return found
 
     def context(self, page: PageSpec) -> dict[str, Any]:
@@ -205,6 +280,16 @@ class ShareImage:
     height: int
     alt: str
     type: str
+
+
+def _watching(env: TrackingEnvironment, function: Any) -> Callable[..., Any]:
+    """A filter or test that records the watched objects it is given."""
+    @functools.wraps(function)
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        env.whole(*args, *kwargs.values())
+        return function(*args, **kwargs)
+
+    return watched
 
 
 def _mark_current(fragment: Markup, href: str) -> Markup:

@@ -16,6 +16,7 @@ The search page folds the query the same way and adds the filter words to it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -61,19 +62,33 @@ def search_record(entry: Entry, chain: tuple[str, ...]) -> list[tuple[int, str]]
     return [(weight, value.strip()) for weight, value in rows if value.strip()]
 
 
-def index_pages(site: Path, glob: str | None = None) -> None:
-    """Index the pages under ``site`` that mark themselves with ``data-pagefind-body``; with
-    ``glob``, Pagefind reads only the files it matches (the product pages) instead of all."""
-    command = [str(_executable()), "--site", str(site), "--output-subdir", BUNDLE, "--silent",
+def index_pages(site: Path, glob: str | None = None, bundle: str = BUNDLE) -> None:
+    """Index the pages under ``site`` that mark themselves with ``data-pagefind-body``, into
+    ``site/bundle``; with ``glob``, Pagefind reads only the files it matches (the product pages)."""
+    command = [str(_executable()), "--site", str(site), "--output-subdir", bundle, "--silent",
                *(["--glob", glob] if glob else [])]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise SiteError([Problem("search index", 0, f"Pagefind failed: {detail[-1] if detail else result.returncode}")])
     for name in UNUSED:
-        (site / BUNDLE / name).unlink(missing_ok=True)
-    _sort_languages(site / BUNDLE / "pagefind-entry.json")
-    shutil.rmtree(site / BUNDLE / "playground", ignore_errors=True)
+        (site / bundle / name).unlink(missing_ok=True)
+    _sort_languages(site / bundle / "pagefind-entry.json")
+    shutil.rmtree(site / bundle / "playground", ignore_errors=True)
+
+
+def reindex(site: Path, glob: str | None = None) -> None:
+    """Index a published folder again in place: the new index is made beside the old one, then
+    swapped with it, so that searches never see half an index."""
+    fresh = site / f".{BUNDLE}-new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    index_pages(site, glob, fresh.name)
+    old = site / f".{BUNDLE}-old"
+    shutil.rmtree(old, ignore_errors=True)
+    if (site / BUNDLE).exists():
+        os.rename(site / BUNDLE, old)
+    os.rename(fresh, site / BUNDLE)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def product_pages(urls: Urls, languages: Iterable[str]) -> str:

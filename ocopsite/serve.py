@@ -1,12 +1,14 @@
 """``ocopsite serve``: build, serve ``output/`` on 127.0.0.1, rebuild once per burst of saves.
 
 The server always shows the last good build: a build that fails leaves ``output/`` as it
-was, and the reasons are printed. Every rebuild is the same full build as ``ocopsite build``.
+was, and the reasons are printed. A rebuild gives the same files as ``ocopsite build``, but
+redoes only what changed (see ``session``) and writes only the files that changed.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from livereload.watcher import Watcher
 
 from ocopsite.build import build
 from ocopsite.errors import SiteError
+from ocopsite.session import Session
 from ocopsite.write import OutputError
 
 Snapshot = dict[str, tuple[int, int]]
@@ -60,11 +63,30 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
 
 
 def rebuild_into(site: Path, output: Path) -> Callable[[], bool]:
-    """A rebuild that reports, and never raises, so the server keeps running."""
+    """A rebuild that reports, and never raises, so the server keeps running. Rebuilds share a
+    session: only what changed is parsed, rendered and written again."""
+    session = Session(defer_index=True)
+    indexing = threading.Lock()
+
+    def index_later() -> None:
+        """The search index takes seconds on a large site: it is remade after the browser
+        reloads, so that pages show at once and search catches up."""
+        job, session.index_pending = session.index_pending, None
+        if job is None:
+            return
+
+        def run() -> None:
+            with indexing:
+                try:
+                    job()
+                except (SiteError, OSError) as exc:
+                    print(f"search index: {exc}", file=sys.stderr, flush=True)
+
+        threading.Thread(target=run, daemon=True).start()
 
     def rebuild() -> bool:
         try:
-            result = build(site, output)
+            result = build(site, output, session=session)
         except SiteError as exc:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
@@ -73,7 +95,11 @@ def rebuild_into(site: Path, output: Path) -> Callable[[], bool]:
         except (OutputError, OSError) as exc:
             print(f"error: {exc}; still serving the last good build.", file=sys.stderr, flush=True)
             return False
-        print(f"Rebuilt {result.pages} pages in {result.seconds:.2f} s", file=sys.stderr, flush=True)
+        index_later()
+        counts = session.counts
+        print(f"Rebuilt {result.pages} pages in {result.seconds:.2f} s "
+              f"({counts.get('rendered', 0)} files rendered, {counts.get('reused', 0)} unchanged)",
+              file=sys.stderr, flush=True)
         return True
 
     return rebuild

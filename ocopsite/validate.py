@@ -6,8 +6,8 @@ from typing import Any
 
 from ocopsite import schema
 from ocopsite.checker import Checker
-from ocopsite.errors import Problems, SiteError
-from ocopsite.load import Bundle, Doc, RawSite, Text
+from ocopsite.errors import Problem, Problems, SiteError
+from ocopsite.load import Bundle, Doc, Memo, RawSite, Text
 from ocopsite.markup import internal_links, split_title, to_html
 from ocopsite.model import (
     Body,
@@ -25,9 +25,12 @@ from ocopsite.model import (
 from ocopsite.records import producer, product, tourism_site
 from ocopsite.slugs import is_slug, slug_for
 
+RecordMemo = Memo[tuple[Any, ...], tuple[Any, list[Problem], Any]]
 
-def validate_site(raw: RawSite, problems: Problems) -> Site:
-    """Check every record against its schema and build the model; raise if anything is wrong."""
+
+def validate_site(raw: RawSite, problems: Problems, memo: RecordMemo | None = None) -> Site:
+    """Check every record against its schema and build the model; raise if anything is wrong.
+    With ``memo``, a bundle whose files did not change keeps the record made from it before."""
     if raw.config is None:
         problems.raise_if_errors()
         raise SiteError([])
@@ -37,9 +40,9 @@ def validate_site(raw: RawSite, problems: Problems) -> Site:
     codes = tuple(lang.code for lang in config.languages)
     site = Site(
         config=config,
-        products=_bundles(raw, "products", codes, problems, product),
-        producers=_bundles(raw, "producers", codes, problems, producer),
-        tourism=_bundles(raw, "tourism", codes, problems, tourism_site),
+        products=_bundles(raw, "products", codes, problems, product, memo),
+        producers=_bundles(raw, "producers", codes, problems, producer, memo),
+        tourism=_bundles(raw, "tourism", codes, problems, tourism_site, memo),
         places=places(raw.places, codes, problems) if raw.places else (),
         sectors=sectors(raw.categories, codes, problems) if raw.categories else (),
         pages=tuple(p for b in raw.bundles if b.section == "pages" if (p := free_page(b, raw, codes, problems))),
@@ -90,17 +93,38 @@ def _language(item: dict[str, Any], codes: tuple[str, ...], index: int) -> Langu
     return Language(item["code"], item["name"], tuple(fallback))
 
 
-def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Problems, build: Any) -> tuple[Any, ...]:
-    fields_schema = _SCHEMAS[section]
+def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Problems, build: Any,
+             memo: RecordMemo | None = None) -> tuple[Any, ...]:
     found = []
     for bundle in raw.bundles:
         if bundle.section != section or bundle.doc is None or not _bundle_ok(bundle, raw, codes, problems):
             continue
-        checker = Checker(bundle.doc, codes, problems)
-        fields = checker.fields(bundle.doc.data, fields_schema)
-        if fields is not None and all(k in fields for k, f in fields_schema.items() if f.required):
-            found.append(build(bundle, fields, body(bundle, codes, problems), checker))
+        if memo is None:
+            record = _record(bundle, section, codes, problems, build)
+        else:
+            # The same YAML text gives the very same Doc (see load), so its identity stands for its
+            # text; the Doc is kept in the entry so that its identity cannot be reused.
+            key = (section, bundle.folder, id(bundle.doc), tuple((k, t.path, t.text) for k, t in bundle.texts.items()),
+                   tuple(bundle.files.items()), codes)
+            found_record = memo.get(key)
+            if found_record is None:
+                own = Problems()
+                found_record = memo.put(key, (_record(bundle, section, codes, own, build), own.items, bundle.doc))
+            record, found_problems, _ = found_record
+            problems.items.extend(found_problems)
+        if record is not None:
+            found.append(record)
     return tuple(found)
+
+
+def _record(bundle: Bundle, section: str, codes: tuple[str, ...], problems: Problems, build: Any) -> Any:
+    fields_schema = _SCHEMAS[section]
+    assert bundle.doc is not None
+    checker = Checker(bundle.doc, codes, problems)
+    fields = checker.fields(bundle.doc.data, fields_schema)
+    if fields is not None and all(k in fields for k, f in fields_schema.items() if f.required):
+        return build(bundle, fields, body(bundle, codes, problems), checker)
+    return None
 
 
 _SCHEMAS = {"products": schema.PRODUCT, "producers": schema.PRODUCER, "tourism": schema.TOURISM}

@@ -37,6 +37,38 @@ def write_output(output: Path, files: Mapping[str, bytes], finish: Finish | None
         _write_and_swap(output, files, finish)
 
 
+def write_changes(output: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes],
+                  index: Callable[[Path], None], indexed: Callable[[str], bool],
+                  defer: bool = False) -> tuple[dict[str, bytes], bool]:
+    """Bring ``output`` from ``previous`` (what this process last wrote there) to ``files``: write
+    the files whose bytes changed, each by an atomic rename, and delete those that went; then
+    ``index`` the folder again if a page that ``indexed`` names changed (or, with ``defer``, say
+    so and leave it to the caller). For ``serve``: far faster than writing everything, and every
+    file is always whole. Without a ``previous``, or if ``output`` is not the folder it was
+    written to, writes everything as ``write_output``. Returns what is now written, and whether
+    an index is still to be made."""
+    output = output.resolve()
+    if not previous or not (output / MARKER).is_file():
+        write_output(output, files, finish=index)
+        return dict(files), False
+    with (output.parent / f".{output.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        changed = [name for name, data in files.items() if previous.get(name) != data]
+        gone = [name for name in previous if name not in files]
+        for name in changed:
+            path = output / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.new-{os.getpid()}")
+            temporary.write_bytes(files[name])
+            os.replace(temporary, path)
+        for name in gone:
+            (output / name).unlink(missing_ok=True)
+        stale = any(indexed(name) for name in (*changed, *gone))
+        if stale and not defer:
+            index(output)
+    return dict(files), stale and defer
+
+
 def _write_and_swap(output: Path, files: Mapping[str, bytes], finish: Finish | None) -> None:
     _remove_leftovers(output.parent, output.name)
     staging = output.parent / f".{output.name}.new-{os.getpid()}"

@@ -1,0 +1,104 @@
+"""What ``serve`` keeps from one build to the next, so that a rebuild redoes only what changed.
+
+Nothing here is ever trusted on a name or a date: every reuse is decided by comparing what the
+result was made from, in full, with what it would be made from now.
+
+- A YAML file is parsed again unless its text is the same (and its problems are reported again).
+- A bundle is checked again unless its YAML, Markdown, file list and the site's languages are the
+  same; records that did not change stay the very same objects.
+- A page is rendered again unless its spec (what it shows), everything global (templates, UI
+  strings, site.yaml, assets, photos) and every part of the catalogue the template read while
+  rendering it last time (recorded attribute by attribute) compare equal to now.
+- A QR code is made again unless its address is the same.
+
+Files are then written in place, each by an atomic rename, and only if their bytes changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocopsite.catalogue import Catalogue
+from ocopsite.errors import Problem
+from ocopsite.load import Memo, Memos
+from ocopsite.plan import PageSpec
+
+Dependency = tuple[Any, ...]  # ("cat", "groups"), ("view", "en", "products"), ("site", "pages", "*")…
+
+
+@dataclass
+class Rendered:
+    """One page as last rendered, with what it was made from."""
+
+    spec: PageSpec
+    data: bytes
+    depends: frozenset[Dependency]
+    links: frozenset[str]  # the files its links lead to
+
+
+@dataclass
+class Session:
+    files: Memos = field(default_factory=Memos)
+    records: Memo[tuple[Any, ...], tuple[Any, list[Problem], Any]] = field(default_factory=Memo)
+    pages: dict[str, Rendered] = field(default_factory=dict)
+    qr: dict[str, bytes] = field(default_factory=dict)
+    catalogue: Catalogue | None = None
+    globals: Any = None
+    written: dict[str, bytes] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    environment: Any = None  # the Jinja environment, whose compiled templates outlive a build
+    defer_index: bool = False  # leave the search index to the caller (serve does it after the reload)
+    index_pending: Callable[[], None] | None = None
+
+    def next_build(self) -> None:
+        for memo in (self.files.texts, self.files.yaml, self.records):
+            memo.next_build()
+
+    def reusable(self, cat: Catalogue, global_key: Any) -> Callable[[str, PageSpec], Rendered | None]:
+        """A test for this build: the page last rendered for a name, if nothing it depends on changed."""
+        old_cat = self.catalogue
+        if old_cat is None or global_key != self.globals:
+            return lambda name, spec: None
+        verdicts: dict[Dependency, bool] = {}
+
+        def same(dependency: Dependency) -> bool:
+            if dependency not in verdicts:
+                verdicts[dependency] = _resolve(old_cat, dependency) == _resolve(cat, dependency)
+            return verdicts[dependency]
+
+        def check(name: str, spec: PageSpec) -> Rendered | None:
+            last = self.pages.get(name)
+            if last is None or last.spec != spec or not all(same(d) for d in last.depends):
+                return None
+            return last
+
+        return check
+
+
+def _resolve(cat: Catalogue, dependency: Dependency) -> Any:
+    """The value a dependency names in ``cat``: an attribute of the catalogue, the site or a
+    language's lists, or (``"*"``) the whole object, when a template handed it to a function."""
+    kind, *rest = dependency
+    owner: Any
+    if kind == "cat":
+        owner = cat
+    elif kind == "site":
+        owner = cat.site
+    else:
+        owner, rest = cat.views.get(rest[0]), rest[1:]
+    name = rest[0]
+    if name == "*":
+        return owner
+    try:
+        return getattr(owner, name)
+    except AttributeError:
+        try:
+            return owner[name]
+        except (KeyError, TypeError, IndexError):
+            return _Missing
+
+
+class _Missing:
+    """Stands for a value that no longer exists, which equals nothing but itself."""

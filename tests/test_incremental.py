@@ -1,0 +1,106 @@
+"""Rebuilds in ``serve`` redo only what changed, and are never stale: after every kind of edit,
+the rebuilt output is byte for byte what a clean build of the same sources gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import add_photos, camera_jpeg, tree
+from ocopsite.build import build
+from ocopsite.session import Session
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def clean_build(site: Path, into: Path) -> dict[str, bytes]:
+    shutil.rmtree(into, ignore_errors=True)
+    build(site, into)
+    return tree(into)
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "a product's name": lambda s: edit(s / "content/products/alpha/product.yaml", "en: Alpha fish sauce",
+                                       "en: Alpha anchovy sauce"),
+    "a product's description": lambda s: edit(s / "content/products/alpha/en.md", "", "Now in glass bottles.\n\n"),
+    "a product's stars": lambda s: edit(s / "content/products/delta/product.yaml", "stars: 3", "stars: 4"),
+    "a producer's name": lambda s: edit(s / "content/producers/hop-tac-xa-an/producer.yaml", "en: An Cooperative",
+                                        "en: An Agricultural Cooperative"),
+    "a place's name": lambda s: edit(s / "content/places.yaml", "Một", "Mười"),
+    "a category's name": lambda s: edit(s / "content/categories.yaml", "en: Condiments}", "en: Sauces and spices}"),
+    "a tourism site": lambda s: edit(s / "content/tourism/cho-dem/site.yaml", "kind: market", "kind: shop"),
+    "a free page": lambda s: edit(s / "content/pages/about/en.md", "# About", "# About this site"),
+    "a template": lambda s: edit(s / "templates/product.html", "<h1>{{ lx(p.name) }}</h1>",
+                                 "<h1 class=\"name\">{{ lx(p.name) }}</h1>"),
+    "a shared fragment": lambda s: edit(s / "templates/base.html", "<p>{{ t('meta.not_official') }}</p>",
+                                        "<p><em>{{ t('meta.not_official') }}</em></p>"),
+    "a UI string": lambda s: edit(s / "templates/i18n/en.yaml", "  products: Products\n",
+                                  "  products: All products\n"),
+    "the stylesheet": lambda s: edit(s / "templates/assets/style.css", "img {", "img, svg.photo {"),
+    "site.yaml": lambda s: edit(s / "site.yaml", "\nlanguages:", "\nper_page: 2\nlanguages:"),
+    "a new product": lambda s: shutil.copytree(s / "content/products/gamma", s / "content/products/epsilon"),
+    "a deleted product": lambda s: shutil.rmtree(s / "content/products/beta"),
+    "a photo": lambda s: add_photos(s, "gamma", {"jar.jpg": camera_jpeg(600, 400)}),
+}
+
+
+@pytest.mark.parametrize("change", list(EDITS))
+def test_a_rebuild_after_any_edit_equals_a_clean_build(minimal: Path, tmp_path: Path, change: str) -> None:
+    session = Session()
+    output = tmp_path / "served"
+    build(minimal, output, session=session)
+    EDITS[change](minimal)
+    build(minimal, output, session=session)
+    assert session.counts["rendered"] > 0, "the edit was seen"
+    assert tree(output) == clean_build(minimal, tmp_path / "clean")
+
+
+def test_nothing_is_rendered_again_when_nothing_changed(minimal: Path, tmp_path: Path) -> None:
+    session = Session()
+    build(minimal, tmp_path / "out", session=session)
+    first = tree(tmp_path / "out")
+    build(minimal, tmp_path / "out", session=session)
+    assert session.counts["rendered"] == 0
+    assert tree(tmp_path / "out") == first
+
+
+def test_one_product_edit_renders_only_the_pages_that_show_it(minimal: Path, tmp_path: Path) -> None:
+    session = Session()
+    build(minimal, tmp_path / "out", session=session)
+    total = session.counts["reused"] + session.counts["rendered"]
+    edit(minimal / "content/products/gamma/product.yaml", "  en: Gamma jam", "  en: Gamma fruit jam")
+    build(minimal, tmp_path / "out", session=session)
+    rendered = session.counts["rendered"]
+    assert 0 < rendered < total / 2, (rendered, total)
+
+
+def test_the_build_date_is_an_input_too(minimal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = Session()
+    build(minimal, tmp_path / "out", session=session)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(os.environ["SOURCE_DATE_EPOCH"]) + 3 * 365 * 86400))
+    build(minimal, tmp_path / "out", session=session)
+    assert tree(tmp_path / "out") == clean_build(minimal, tmp_path / "clean")
+
+
+def test_a_failed_rebuild_changes_nothing_and_the_next_one_recovers(minimal: Path, tmp_path: Path) -> None:
+    from ocopsite.errors import SiteError
+
+    session = Session()
+    build(minimal, tmp_path / "out", session=session)
+    before = tree(tmp_path / "out")
+    product = minimal / "content/products/alpha/product.yaml"
+    edit(product, "stars: 5", "stars: 7")
+    with pytest.raises(SiteError):
+        build(minimal, tmp_path / "out", session=session)
+    assert tree(tmp_path / "out") == before
+    edit(product, "stars: 7", "stars: 4")
+    build(minimal, tmp_path / "out", session=session)
+    assert tree(tmp_path / "out") == clean_build(minimal, tmp_path / "clean")
