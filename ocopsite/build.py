@@ -26,7 +26,8 @@ from ocopsite.load import load_site
 from ocopsite.model import Producer, Product, TourismSite
 from ocopsite.parallel import Progress
 from ocopsite.plan import PageSpec, plan_pages
-from ocopsite.qr import qr_file, qr_svg
+from ocopsite.qr import CACHE as QR_CACHE
+from ocopsite.qr import cached_qr_svg, qr_file
 from ocopsite.render import Renderer, fingerprint, output_file
 from ocopsite.search import index_pages, product_pages, reindex
 from ocopsite.session import Rendered, Session
@@ -78,7 +79,7 @@ def load(root: Path, today: dt.date | None = None, base_url: str | None = None,
         site = replace(site, config=replace(site.config, base_url=_base_url(base_url)))
     strings = load_strings(raw.ui, site.config, problems)
     problems.raise_if_errors()
-    catalogue = make_catalogue(site, today or build_date(), problems)
+    catalogue = make_catalogue(site, today or build_date(), problems, session.entries if session else None)
     urls = Urls({code: s.sections for code, s in strings.items()}, site.config.base_url)
     pages = plan_pages(catalogue, urls, problems)
     return Loaded(catalogue, strings, urls, pages, problems.warnings)
@@ -117,7 +118,8 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None,
         if session is not None and address in session.qr:
             files[name] = session.qr[address]
         else:
-            todo.append((name, functools.partial(_output, root, name, functools.partial(qr_svg, address), known)))
+            job = functools.partial(cached_qr_svg, address, root / QR_CACHE)
+            todo.append((name, functools.partial(_output, root, name, job, known)))
     if session is not None:
         renderer.track()
     rendered: dict[str, tuple[bytes, Any, frozenset[str]]] = {}

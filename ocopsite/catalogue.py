@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ocopsite.errors import Problems, did_you_mean
-from ocopsite.load import Doc
+from ocopsite.load import Doc, Memo
 from ocopsite.model import Group, Localized, Place, Producer, Product, Recognition, Sector, Site, TourismSite
 from ocopsite.slugs import fold
 
@@ -97,9 +97,12 @@ def certificate_status(rec: Recognition | None, today: dt.date, soon_days: int) 
     return Status(code, first, last)
 
 
-def make_catalogue(site: Site, today: dt.date, problems: Problems) -> Catalogue:
-    """Resolve every slug a record names and group the products every way the site shows them."""
-    refs = _References(site, problems)
+def make_catalogue(site: Site, today: dt.date, problems: Problems,
+                   entries_memo: Memo[tuple[Any, ...], Entry] | None = None) -> Catalogue:
+    """Resolve every slug a record names and group the products every way the site shows them.
+    With ``entries_memo`` (``serve``), an entry made of the very same records as last time is
+    the very same object, which makes comparing this catalogue with the last one quick."""
+    refs = _References(site, problems, entries_memo)
     entries = [e for p in site.products if (e := refs.entry(p, today)) is not None]
     located: list[Producer | TourismSite] = [*site.producers, *site.tourism]
     for record in located:
@@ -148,9 +151,11 @@ def make_view(entries: list[Entry], site: Site, chain: tuple[str, ...]) -> View:
 
 
 class _References:
-    def __init__(self, site: Site, problems: Problems) -> None:
+    def __init__(self, site: Site, problems: Problems,
+                 memo: Memo[tuple[Any, ...], Entry] | None = None) -> None:
         self.site = site
         self.problems = problems
+        self.memo = memo
         self.producers = {p.slug: p for p in site.producers}
         self.places = {p.slug: p for p in site.places}
         self.groups = {g.slug: g for s in site.sectors for g in s.groups}
@@ -183,8 +188,12 @@ class _References:
         status = certificate_status(product.recognition, today, self.site.config.expiring_soon_days)
         if status.code == "expired":
             self.problems.warning(doc.path, doc.line("recognition"), "the certificate has expired")
-        return Entry(product, producer, place, group, self.sectors[group.sector],
-                     tuple(self.tourism[t] for t in sold), status)
+        parts = (product, producer, place, group, self.sectors[group.sector], tuple(self.tourism[t] for t in sold))
+        if self.memo is None:
+            return Entry(*parts, status)
+        key = (*(id(part) for part in parts[:5]), *(id(t) for t in parts[5]), status)
+        found = self.memo.get(key)
+        return found if found is not None else self.memo.put(key, Entry(*parts, status))
 
 
 def _warn_unused(site: Site, entries: list[Entry], problems: Problems) -> None:

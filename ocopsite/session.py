@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocopsite.catalogue import Catalogue
+from ocopsite.catalogue import Catalogue, Entry
 from ocopsite.errors import Problem
 from ocopsite.load import Memo, Memos
 from ocopsite.plan import PageSpec
@@ -42,6 +42,7 @@ class Rendered:
 class Session:
     files: Memos = field(default_factory=Memos)
     records: Memo[tuple[Any, ...], tuple[Any, list[Problem], Any]] = field(default_factory=Memo)
+    entries: Memo[tuple[Any, ...], Entry] = field(default_factory=Memo)
     pages: dict[str, Rendered] = field(default_factory=dict)
     qr: dict[str, bytes] = field(default_factory=dict)
     catalogue: Catalogue | None = None
@@ -53,7 +54,7 @@ class Session:
     index_pending: Callable[[], None] | None = None
 
     def next_build(self) -> None:
-        for memo in (self.files.texts, self.files.yaml, self.records):
+        for memo in (self.files.texts, self.files.yaml, self.records, self.entries):
             memo.next_build()
 
     def reusable(self, cat: Catalogue, global_key: Any) -> Callable[[str, PageSpec], Rendered | None]:

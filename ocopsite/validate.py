@@ -43,8 +43,8 @@ def validate_site(raw: RawSite, problems: Problems, memo: RecordMemo | None = No
         products=_bundles(raw, "products", codes, problems, product, memo),
         producers=_bundles(raw, "producers", codes, problems, producer, memo),
         tourism=_bundles(raw, "tourism", codes, problems, tourism_site, memo),
-        places=places(raw.places, codes, problems) if raw.places else (),
-        sectors=sectors(raw.categories, codes, problems) if raw.categories else (),
+        places=_memoized(memo, places, raw.places, codes, problems) if raw.places else (),
+        sectors=_memoized(memo, sectors, raw.categories, codes, problems) if raw.categories else (),
         pages=tuple(p for b in raw.bundles if b.section == "pages" if (p := free_page(b, raw, codes, problems))),
     )
     problems.raise_if_errors()
@@ -91,6 +91,19 @@ def _language(item: dict[str, Any], codes: tuple[str, ...], index: int) -> Langu
     if codes[0] not in fallback and index > 0:
         fallback.append(codes[0])
     return Language(item["code"], item["name"], tuple(fallback))
+
+
+def _memoized(memo: RecordMemo | None, read: Any, doc: Doc, codes: tuple[str, ...], problems: Problems) -> Any:
+    """``read(doc, codes, problems)``, or what it gave for the same Doc (the same text) last time."""
+    if memo is None:
+        return read(doc, codes, problems)
+    key = (read.__name__, id(doc), codes)
+    found = memo.get(key)
+    if found is None:
+        own = Problems()
+        found = memo.put(key, (read(doc, codes, own), own.items, doc))
+    problems.items.extend(found[1])
+    return found[0]
 
 
 def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Problems, build: Any,

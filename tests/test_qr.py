@@ -115,3 +115,15 @@ def test_a_sheet_prints_as_a4_with_every_label_whole(served_catalogue: tuple[str
     assert media_box is not None
     assert (round(float(media_box.group(1))), round(float(media_box.group(2)))) == (595, 842), "A4 in points"
     page.close()
+
+
+def test_codes_are_cached_by_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ocopsite import qr
+
+    first = qr.cached_qr_svg("https://example.org/p/alpha/", tmp_path)
+    assert first == qr.qr_svg("https://example.org/p/alpha/")
+    assert len(list(tmp_path.rglob("*.svg"))) == 1
+    monkeypatch.setattr(qr, "qr_svg", lambda address: pytest.fail("made again"))
+    assert qr.cached_qr_svg("https://example.org/p/alpha/", tmp_path) == first
+    monkeypatch.undo()
+    assert qr.cached_qr_svg("https://example.org/p/beta/", tmp_path) != first
