@@ -73,9 +73,10 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def measure(command: list[str], cwd: Path, output: Path) -> Run:
-    """Run ``command`` once, from a clean output folder; time it and watch its memory."""
-    shutil.rmtree(output, ignore_errors=True)
+def measure(command: list[str], cwd: Path, output: Path, caches: tuple[Path, ...] = ()) -> Run:
+    """Run ``command`` once, from a clean output folder and no cache; time it and watch its memory."""
+    for folder in (output, *caches):
+        shutil.rmtree(folder, ignore_errors=True)
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     before = os.times()
     start = time.perf_counter()
@@ -206,16 +207,17 @@ def main() -> int:
         work = args.keep or Path(scratch)
         for size in args.sizes:
             site = generate(size, work / f"ocopsite-{size}")
-            tools = {"ocopsite": ([sys.executable, "-m", "ocopsite", "build", str(site), "-o", str(work / "out")],
-                                  work / "out")}
+            ours = [sys.executable, "-m", "ocopsite", "build", str(site), "-o", str(work / "out")]
+            tools: dict[str, tuple[list[str], Path, tuple[Path, ...]]] = {
+                "ocopsite": (ours, work / "out", (site / ".ocopsite-cache",))}
             if hugo:
                 hugo_site(site, work / f"hugo-{size}")
                 tools["hugo"] = ([hugo, "--quiet", "-s", str(work / f"hugo-{size}"), "-d", str(work / "hugo-out")],
-                                 work / "hugo-out")
+                                 work / "hugo-out", (work / f"hugo-{size}" / "resources",))
             runs: dict[str, list[Run]] = {name: [] for name in tools}
             for _ in range(args.runs):  # alternate the tools, so that a noisy moment hits both
-                for name, (command, output) in tools.items():
-                    runs[name].append(measure(command, ROOT, output))
+                for name, (command, output, caches) in tools.items():
+                    runs[name].append(measure(command, ROOT, output, caches))
             medians = {name: Run(statistics.median(r.wall for r in found), statistics.median(r.cpu for r in found),
                                  max(r.peak_mb for r in found), found[0].pages)
                        for name, found in runs.items()}

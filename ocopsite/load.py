@@ -7,6 +7,7 @@ and every value keeps the line it came from.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import time
@@ -17,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
+from ocopsite import parallel
 from ocopsite.errors import Problem, Problems
 
 MAX_FILE_BYTES = 2_000_000
@@ -123,7 +125,7 @@ def load_site(root: Path, problems: Problems, memos: Memos | None = None) -> Raw
         problems.raise_if_errors()
     root = root.resolve()
     reader = _Reader(root, problems, memos)
-    bundles = [b for section in BUNDLE_FILES for b in reader.bundles(section)]
+    bundles = reader.all_bundles()
     ui_dir = root / "templates" / "i18n"
     ui = {p.stem: d for p in sorted(ui_dir.glob("*.yaml")) if (d := reader.yaml(p)) is not None}
     return RawSite(
@@ -204,7 +206,19 @@ class _Reader:
         self.problems.items.extend(found[1])
         return found[0]
 
-    def bundles(self, section: str) -> list[Bundle]:
+    def all_bundles(self) -> list[Bundle]:
+        """Every bundle of every section. A clean build reads them on every core; with memos
+        (``serve``), most are not read at all, so they are read here."""
+        folders = [(section, folder) for section in BUNDLE_FILES for folder in self.folders(section)]
+        if self.memos is not None:
+            return [self.bundle(section, folder) for section, folder in folders]
+        found = []
+        for bundle, problems in parallel.run([functools.partial(_read_bundle, self.root, s, f) for s, f in folders]):
+            self.problems.items.extend(problems)
+            found.append(bundle)
+        return found
+
+    def folders(self, section: str) -> list[Path]:
         folder = self.root / "content" / section
         if not folder.is_dir():
             return []
@@ -215,7 +229,7 @@ class _Reader:
             if not entry.is_dir():
                 self.problems.error(self.rel(entry), 0, f"content/{section}/ holds only folders, one per bundle")
                 continue
-            found.append(self.bundle(section, entry))
+            found.append(entry)
         return found
 
     def bundle(self, section: str, folder: Path) -> Bundle:
@@ -244,6 +258,12 @@ class _Reader:
         except (OSError, RuntimeError) as exc:
             self.problems.error(self.rel(path), 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
         return None
+
+
+def _read_bundle(root: Path, section: str, folder: Path) -> tuple[Bundle, list[Problem]]:
+    """One bundle, read in a worker process, with the problems found reading it."""
+    problems = Problems()
+    return _Reader(root, problems).bundle(section, folder), problems.items
 
 
 PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}

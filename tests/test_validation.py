@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SITES, copy_site, run_cli
+from ocopsite import parallel
 from ocopsite.build import load
 from ocopsite.errors import Problems, SiteError
 from ocopsite.load import parse_yaml
@@ -23,8 +24,12 @@ def broken_site(case: str, tmp_path: Path) -> Path:
     return site
 
 
+@pytest.mark.parametrize("pool", [False, True], ids=["one process", "worker processes"])
 @pytest.mark.parametrize("case", CASES)
-def test_each_mistake_is_reported_with_file_line_and_plain_words(case: str, tmp_path: Path) -> None:
+def test_each_mistake_is_reported_with_file_line_and_plain_words(case: str, pool: bool, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    if pool:  # large sites read their bundles in worker processes: the same messages must come back
+        monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
     site = broken_site(case, tmp_path)
     with pytest.raises(SiteError) as caught:
         load(site)
