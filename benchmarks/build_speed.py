@@ -5,8 +5,8 @@ For each size N: generate a catalogue in the real content format (benchmarks/syn
 write the same products as a Hugo site (products, producers, star levels and categories in
 two languages, links built from front matter: the fast way to write Hugo templates), then
 build each one `--runs` times from clean and print the median wall time, CPU time (user +
-system, all processes), pages per second and peak memory (resident memory of the whole
-process tree, sampled every 5 ms). The ratio column is Hugo's wall time over ocopsite's: above
+system, all processes), pages per second and peak memory (proportional set size of the whole
+process tree, sampled every 10 ms). The ratio column is Hugo's wall time over ocopsite's: above
 1, ocopsite is faster. Hugo is Debian's `hugo` (apt-get install -y hugo); without it, only
 ocopsite is measured.
 
@@ -58,16 +58,20 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants."""
+def _tree_memory(pid: int) -> int:
+    """Memory of ``pid`` and all its descendants, as proportional set size: a page that forked
+    workers share with their parent is counted once, split between them, not once per process."""
     tree = _children()
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         todo.extend(tree.get(current, []))
         try:
-            with open(f"/proc/{current}/statm", "rb") as statm:
-                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/smaps_rollup", "rb") as rollup:
+                for line in rollup:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
         except OSError:
             continue
     return total
@@ -87,8 +91,8 @@ def measure(command: list[str], cwd: Path, output: Path, caches: tuple[Path, ...
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(process.pid))
-            time.sleep(0.005)
+            peak = max(peak, _tree_memory(process.pid))
+            time.sleep(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -55,7 +55,7 @@ def main() -> int:
         producer = site / "content/producers/chu-the-3/producer.yaml"
         edits: dict[str, Callable[[int], None]] = {
             "nothing changed": lambda run: None,
-            "one product's summary": toggle(product, "\nsummary:\n  vi: ", "\nsummary:\n  vi: Mới: "),
+            "one product's summary": toggle(product, "\nsummary:\n  vi: ", "\nsummary:\n  vi: Mới, "),
             "one producer's name": toggle(producer, "\n  en: ", "\n  en: New "),
             "a template": toggle(site / "templates/product.html", "<h1>", "<h1 class=\"name\">"),
         }

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Generate a synthetic OCOP catalogue in the real content format, at any size.
 
-Realistic Vietnamese and English text with diacritics; every optional field is used; no
-photos (pass --photos to add small generated JPEGs). The Khánh Hòa templates and categories
-are copied from this repository. Usage: benchmarks/synthetic.py N DEST [--seed S]
+Realistic Vietnamese and English text with diacritics; every optional field is used; photos
+only with --photos (a generated 1600 x 1200 JPEG per product, with camera EXIF). The Khánh Hòa
+templates, categories and site.yaml are copied from this repository.
+Usage: benchmarks/synthetic.py N DEST [--seed S] [--photos]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import random
 import shutil
 import sys
@@ -107,6 +109,9 @@ website: https://example.org/producer-{index}
 location: {{lat: {rng.uniform(11.3, 12.9):.5f}, lon: {rng.uniform(108.6, 109.4):.5f}}}
 visitors: {str(rng.random() < 0.3).lower()}
 opening_hours: {{vi: "7:00–17:00, thứ Hai đến thứ Bảy", en: "7 am–5 pm, Monday to Saturday"}}
+directions:
+  vi: "Từ chợ {rng.choice(PLACE_NAMES)} đi {rng.randint(1, 9)} km theo tỉnh lộ, rẽ trái ở cây xăng."
+  en: "From {rng.choice(PLACE_NAMES)} market, {rng.randint(1, 9)} km along the provincial road, then left."
 sources:
   - title: Synthetic source {index}
     url: https://example.org/source-{index}
@@ -116,7 +121,8 @@ sources:
     (folder / "en.md").write_text(f"{name} {en_suffix} makes OCOP products in Khánh Hòa.\n", encoding="utf-8")
 
 
-def write_product(folder: Path, rng: random.Random, index: int, producer: str, place: str, spots: list[str]) -> None:
+def write_product(folder: Path, rng: random.Random, index: int, producer: str, place: str, spots: list[str],
+                  photo: bytes | None = None) -> None:
     vi_kind, en_kind, group = rng.choice(KINDS)
     brand = rng.choice(BRANDS)
     stars = rng.choices([3, 4, 5], weights=[76, 23, 1])[0]
@@ -153,6 +159,11 @@ sources:
     url: https://example.org/decision-{index}
     date: {year}-{month:02d}-28
 """, encoding="utf-8")
+    if photo is not None:
+        (folder / "anh-san-pham.jpg").write_bytes(photo)
+        with (folder / "product.yaml").open("a", encoding="utf-8") as stream:
+            stream.write(f"photos:\n  - file: anh-san-pham.jpg\n    alt: {{vi: {vi_kind} {brand} đóng gói, "
+                         f"en: Packed {brand} {en_kind}}}\n")
     town = rng.choice(PLACE_NAMES)
     (folder / "vi.md").write_text(" ".join(s.format(place=town) for s in rng.sample(VI_SENTENCES, 3)) + "\n",
                                   encoding="utf-8")
@@ -164,7 +175,25 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def generate(count: int, dest: Path, seed: int = 1) -> Path:
+def camera_photo(rng: random.Random) -> bytes:
+    """A 1600 x 1200 JPEG with a camera's EXIF and GPS position, as a phone writes it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1600, 1200), tuple(rng.randint(40, 220) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randint(0, 1400), rng.randint(0, 1000)
+        draw.ellipse((x, y, x + rng.randint(60, 300), y + rng.randint(60, 300)),
+                     fill=tuple(rng.randint(0, 255) for _ in range(3)))
+    exif = Image.Exif()
+    exif[0x0110] = "Phone"
+    exif.get_ifd(0x8825).update({1: "N", 2: (12.0, 15.0, 30.0), 3: "E", 4: (109.0, 11.0, 40.0)})
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
+
+
+def generate(count: int, dest: Path, seed: int = 1, photos: bool = False) -> Path:
     """Write a catalogue of ``count`` products into ``dest`` (replacing it)."""
     rng = random.Random(seed)
     shutil.rmtree(dest, ignore_errors=True)
@@ -181,14 +210,24 @@ def generate(count: int, dest: Path, seed: int = 1) -> Path:
         (content / "tourism" / spot).mkdir(parents=True)
         (content / "tourism" / spot / "site.yaml").write_text(
             f"name: {{vi: Điểm bán OCOP {rng.choice(NAMES)} {i}, en: {rng.choice(NAMES)} OCOP shop {i}}}\n"
-            f"kind: ocop-showcase\nplace: {rng.choice(places)[0]}\n", encoding="utf-8")
+            f"kind: ocop-showcase\nplace: {rng.choice(places)[0]}\n"
+            f"address: \"Số {rng.randint(1, 300)} đường {rng.choice(NAMES)}, Khánh Hòa\"\n"
+            f"phone: \"0258 {rng.randint(100, 999)} {rng.randint(100, 999)}\"\n"
+            f"website: https://example.org/shop-{i}\n"
+            f"location: {{lat: {rng.uniform(11.3, 12.9):.5f}, lon: {rng.uniform(108.6, 109.4):.5f}}}\n"
+            f"opening_hours: {{vi: \"7:30–21:00 hằng ngày\", en: \"7.30 am–9 pm daily\"}}\n"
+            f"directions: {{vi: \"Gần bến xe {rng.choice(PLACE_NAMES)}.\", "
+            f"en: \"Near the {rng.choice(PLACE_NAMES)} bus station.\"}}\n"
+            f"sources:\n  - title: Synthetic shop {i}\n    url: https://example.org/shop-source-{i}\n",
+            encoding="utf-8")
     producers = [f"chu-the-{i}" for i in range(max(1, count // 3))]
     producer_place = {p: rng.choice(places)[0] for p in producers}
     for i, producer in enumerate(producers):
         write_producer(content / "producers" / producer, rng, i, producer_place[producer])
     for i in range(count):
         producer = rng.choice(producers)
-        write_product(content / "products" / f"san-pham-{i}", rng, i, producer, producer_place[producer], spots)
+        write_product(content / "products" / f"san-pham-{i}", rng, i, producer, producer_place[producer], spots,
+                      camera_photo(rng) if photos else None)
     return dest
 
 
@@ -197,8 +236,9 @@ def main() -> int:
     parser.add_argument("count", type=int)
     parser.add_argument("dest", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--photos", action="store_true", help="a generated photo per product")
     args = parser.parse_args()
-    generate(args.count, args.dest, args.seed)
+    generate(args.count, args.dest, args.seed, args.photos)
     print(f"{args.count} products in {args.dest}")
     return 0
 

@@ -43,8 +43,10 @@ def test_main_is_deployed_to_pages_at_the_repository_address() -> None:
     data = workflow("deploy.yml")
     assert data[True]["push"]["branches"] == ["main"]
     assert data["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
-    assert uses(data) == ["actions/checkout", "actions/setup-python", "actions/configure-pages",
+    assert uses(data) == ["actions/checkout", "actions/setup-python", "actions/configure-pages", "actions/cache",
                           "actions/upload-pages-artifact", "actions/deploy-pages"]
+    cache = next(s for s in data["jobs"]["build"]["steps"] if s.get("uses", "").startswith("actions/cache"))
+    assert cache["with"]["path"] == ".ocopsite-cache", "photos and QR codes are not encoded again"
     build = next(r for r in runs(data) if r.startswith("ocopsite build"))
     assert "--base-url" in build and "steps.pages.outputs.base_url" in build
     upload = next(s for s in data["jobs"]["build"]["steps"] if s.get("uses", "").startswith("actions/upload-pages"))
