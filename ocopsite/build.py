@@ -85,11 +85,13 @@ def load(root: Path, today: dt.date | None = None, base_url: str | None = None,
     return Loaded(catalogue, strings, urls, pages, problems.warnings)
 
 
-def render_all(root: Path, loaded: Loaded, progress: Progress | None = None,
-               jobs: int | None = None, session: Session | None = None) -> dict[str, bytes]:
+def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, jobs: int | None = None,
+               session: Session | None = None, emit: Callable[[str, bytes], None] | None = None) -> dict[str, bytes]:
     """Render every page and QR code, copy the fingerprinted assets and photos, and check that
     every link of every page leads to a file. Pages render on every core. With a ``session``,
-    a page whose inputs are all unchanged since the session's last build is not rendered again."""
+    a page whose inputs are all unchanged since the session's last build is not rendered again.
+    With ``emit``, each rendered file goes to it as soon as it is made instead of into the
+    returned mapping (a large site need not be held in memory whole)."""
     assets = fingerprint(root / "templates" / "assets")
     site = loaded.catalogue.site
     records: list[Product | Producer | TourismSite] = [*site.products, *site.producers, *site.tourism]
@@ -124,12 +126,20 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None,
         renderer.track()
     rendered: dict[str, tuple[bytes, Any, frozenset[str]]] = {}
     broken: list[Problem] = []
+    if emit is not None:
+        for name, data in files.items():
+            emit(name, data)
+        files = {}
     for (name, _), (data, problems, reads, targets) in zip(todo, parallel.run([j for _, j in todo], jobs, progress),
                                                             strict=True):
         if data is None:
             raise SiteError(problems)
-        files[name] = data
-        rendered[name] = (data, reads, targets)
+        if emit is not None:
+            emit(name, data)
+        else:
+            files[name] = data
+        if session is not None:
+            rendered[name] = (data, reads, targets)
         broken += problems
     if broken:
         raise SiteError(broken)
@@ -185,18 +195,27 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     ``session`` (``serve``), only what changed since its last build is rendered and written."""
     start = time.perf_counter()
     loaded = load(root, today, base_url, session)
-    files = render_all(root, loaded, progress, jobs, session)
     glob = product_pages(loaded.urls, [lang.code for lang in loaded.catalogue.site.config.languages])
     if session is None:
-        write_output(output, files, finish=functools.partial(index_pages, glob=glob))
-    else:
-        product_files = {output_file(p) for p in loaded.pages if p.template == "product.html"}
-        index = functools.partial(reindex, glob=glob)
-        session.written, stale = write_changes(output, files, session.written, index,
-                                               lambda name: name in product_files or name not in files,
-                                               defer=session.defer_index)
-        if stale:
-            session.index_pending = functools.partial(index, output.resolve())
+        written: list[str] = []
+
+        def render_into(put: Callable[[str, bytes], None]) -> None:
+            def keep(name: str, data: bytes) -> None:
+                written.append(name)
+                put(name, data)
+
+            render_all(root, loaded, progress, jobs, emit=keep)
+
+        write_output(output, render_into, finish=functools.partial(index_pages, glob=glob))
+        return BuildResult(len(loaded.pages), len(written), time.perf_counter() - start, loaded.warnings)
+    files = render_all(root, loaded, progress, jobs, session)
+    product_files = {output_file(p) for p in loaded.pages if p.template == "product.html"}
+    index = functools.partial(reindex, glob=glob)
+    session.written, stale = write_changes(output, files, session.written, index,
+                                           lambda name: name in product_files or name not in files,
+                                           defer=session.defer_index)
+    if stale:
+        session.index_pending = functools.partial(index, output.resolve())
     return BuildResult(len(loaded.pages), len(files), time.perf_counter() - start, loaded.warnings)
 
 

@@ -25,9 +25,14 @@ class OutputError(Exception):
 Finish = Callable[[Path], None]
 
 
-def write_output(output: Path, files: Mapping[str, bytes], finish: Finish | None = None) -> None:
+Fill = Callable[[Callable[[str, bytes], None]], None]
+
+
+def write_output(output: Path, files: Mapping[str, bytes] | Fill, finish: Finish | None = None) -> None:
     """Write every file into a sibling temporary folder, run ``finish`` on it (the search
-    index is made from the written pages), then swap it with ``output``."""
+    index is made from the written pages), then swap it with ``output``. ``files`` is either
+    every file by name, or a function that hands them one by one to the function it is given,
+    so that they need not all be in memory at once; if it raises, nothing is swapped."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
     _refuse_foreign(output)
     parent = output.parent
@@ -69,14 +74,25 @@ def write_changes(output: Path, files: Mapping[str, bytes], previous: Mapping[st
     return dict(files), stale and defer
 
 
-def _write_and_swap(output: Path, files: Mapping[str, bytes], finish: Finish | None) -> None:
+def _write_and_swap(output: Path, files: Mapping[str, bytes] | Fill, finish: Finish | None) -> None:
     _remove_leftovers(output.parent, output.name)
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
-    try:
-        for name, data in files.items():
-            path = staging / name
+    folders: set[Path] = set()
+
+    def put(name: str, data: bytes) -> None:
+        path = staging / name
+        if path.parent not in folders:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            folders.add(path.parent)
+        path.write_bytes(data)
+
+    try:
+        staging.mkdir()
+        if callable(files):
+            files(put)
+        else:
+            for name, data in files.items():
+                put(name, data)
         if finish is not None:
             finish(staging)
         (staging / MARKER).write_bytes(b"")
