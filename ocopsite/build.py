@@ -96,8 +96,9 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, job
     site = loaded.catalogue.site
     records: list[Product | Producer | TourismSite] = [*site.products, *site.producers, *site.tourism]
     pictures, files = publish(root, (photo for record in records for photo in record.photos))
-    global_key = _global_key(root, loaded, assets, pictures)
-    same_templates = session is not None and session.globals is not None and session.globals[0] == global_key[0]
+    global_key = _global_key(loaded, assets, pictures)
+    templates = _template_digests(root / "templates")
+    same_templates = session is not None and session.templates == templates
     renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
                         {name: url for name, (url, _) in assets.items()}, pictures,
                         session.environment if session is not None and same_templates else None)
@@ -107,7 +108,7 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, job
     names = [output_file(page) for page in loaded.pages]
     addresses = {qr_file(e.slug): loaded.urls.absolute(short_link(e.slug)) for e in loaded.catalogue.products}
     known = set(files) | set(names) | set(addresses)
-    reuse = session.reusable(loaded.catalogue, global_key) if session else None
+    reuse = session.reusable(loaded.catalogue, global_key, templates) if session else None
     todo: list[tuple[str, Callable[[], Any]]] = []
     for name, page in zip(names, loaded.pages, strict=True):
         last = reuse(name, page) if reuse else None
@@ -145,7 +146,7 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, job
         raise SiteError(broken)
     if session is not None:
         _remember(session, loaded, names, addresses, rendered, files)
-        session.globals = global_key
+        session.globals, session.templates = global_key, templates
     return files
 
 
@@ -163,15 +164,18 @@ def _output(root: Path, name: str, job: Callable[[], Any], known: set[str]
     return data, problems, reads, frozenset(target for _, target in targets)
 
 
-def _global_key(root: Path, loaded: Loaded, assets: dict[str, tuple[str, bytes]], pictures: Any) -> Any:
-    """Everything every page may show besides the catalogue: templates, UI strings, settings,
-    assets and photos."""
-    templates = hashlib.sha256()
-    for path in sorted(p for p in (root / "templates").rglob("*") if p.is_file()):
-        templates.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+def _global_key(loaded: Loaded, assets: dict[str, tuple[str, bytes]], pictures: Any) -> Any:
+    """Everything every page may show besides the catalogue and its templates: UI strings,
+    settings, assets (by their fingerprinted addresses) and photos."""
     strings = {code: dict(s.texts) for code, s in loaded.strings.items()}
-    return (templates.hexdigest(), loaded.catalogue.site.config, strings, {k: v for k, (v, _) in assets.items()},
+    return (loaded.catalogue.site.config, strings, {k: v for k, (v, _) in assets.items()},
             dict(pictures), loaded.urls.sections, loaded.urls.base_url)
+
+
+def _template_digests(folder: Path) -> dict[str, str]:
+    """Each file under ``templates/``, by the name Jinja loads it by, with a digest of its bytes."""
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def _remember(session: Session, loaded: Loaded, names: list[str], addresses: dict[str, str],

@@ -51,14 +51,20 @@ class _Context(jinja2.runtime.Context):
 
 
 class TrackingEnvironment(jinja2.Environment):
-    """Records which parts of the catalogue a template reads, so that a page is rendered again
-    when, and only when, one of them changes (see ``session``). The catalogue, the site and each
-    language's lists are watched: an attribute read records that attribute; the object itself,
-    handed whole to a function or filter or printed, records all of it."""
+    """Records which templates a page uses and which parts of the catalogue they read, so that a
+    page is rendered again when, and only when, one of them changes (see ``session``). The
+    catalogue, the site and each language's lists are watched: an attribute read records that
+    attribute; the object itself, handed whole to a function or filter or printed, records all
+    of it."""
 
     context_class = _Context
     watched: Mapping[int, tuple[str, ...]] = {}
     reads: set[tuple[Any, ...]] | None = None
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
+        if self.reads is not None and isinstance(name, str):
+            self.reads.add(("template", name))  # the page, what it extends, imports and includes
+        return super().get_template(name, parent, globals)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         value = super().getattr(obj, attribute)

@@ -6,9 +6,9 @@ result was made from, in full, with what it would be made from now.
 - A YAML file is parsed again unless its text is the same (and its problems are reported again).
 - A bundle is checked again unless its YAML, Markdown, file list and the site's languages are the
   same; records that did not change stay the very same objects.
-- A page is rendered again unless its spec (what it shows), everything global (templates, UI
-  strings, site.yaml, assets, photos) and every part of the catalogue the template read while
-  rendering it last time (recorded attribute by attribute) compare equal to now.
+- A page is rendered again unless its spec (what it shows), everything global (UI strings,
+  site.yaml, assets, photos), each template it used and every part of the catalogue they read
+  while rendering it last time (recorded attribute by attribute) compare equal to now.
 - A QR code is made again unless its address is the same.
 
 Files are then written in place, each by an atomic rename, and only if their bytes changed.
@@ -16,7 +16,7 @@ Files are then written in place, each by an atomic rename, and only if their byt
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from ocopsite.errors import Problem
 from ocopsite.load import Memo, Memos
 from ocopsite.plan import PageSpec
 
-Dependency = tuple[Any, ...]  # ("cat", "groups"), ("view", "en", "products"), ("site", "pages", "*")…
+Dependency = tuple[Any, ...]  # ("cat", "groups"), ("view", "en", "products"), ("template", "base.html")…
 
 
 @dataclass
@@ -47,6 +47,7 @@ class Session:
     qr: dict[str, bytes] = field(default_factory=dict)
     catalogue: Catalogue | None = None
     globals: Any = None
+    templates: Mapping[str, str] = field(default_factory=dict)
     written: dict[str, bytes] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     environment: Any = None  # the Jinja environment, whose compiled templates outlive a build
@@ -57,16 +58,21 @@ class Session:
         for memo in (self.files.texts, self.files.yaml, self.records, self.entries):
             memo.next_build()
 
-    def reusable(self, cat: Catalogue, global_key: Any) -> Callable[[str, PageSpec], Rendered | None]:
-        """A test for this build: the page last rendered for a name, if nothing it depends on changed."""
-        old_cat = self.catalogue
+    def reusable(self, cat: Catalogue, global_key: Any,
+                 templates: Mapping[str, str]) -> Callable[[str, PageSpec], Rendered | None]:
+        """A test for this build: the page last rendered for a name, if nothing it depends on
+        changed. ``templates``: each template's digest, by the name Jinja loads it by."""
+        old_cat, old_templates = self.catalogue, self.templates
         if old_cat is None or global_key != self.globals:
             return lambda name, spec: None
         verdicts: dict[Dependency, bool] = {}
 
         def same(dependency: Dependency) -> bool:
             if dependency not in verdicts:
-                verdicts[dependency] = _resolve(old_cat, dependency) == _resolve(cat, dependency)
+                if dependency[0] == "template":
+                    verdicts[dependency] = old_templates.get(dependency[1]) == templates.get(dependency[1])
+                else:
+                    verdicts[dependency] = _resolve(old_cat, dependency) == _resolve(cat, dependency)
             return verdicts[dependency]
 
         def check(name: str, spec: PageSpec) -> Rendered | None:

@@ -104,3 +104,16 @@ def test_a_failed_rebuild_changes_nothing_and_the_next_one_recovers(minimal: Pat
     edit(product, "stars: 7", "stars: 4")
     build(minimal, tmp_path / "out", session=session)
     assert tree(tmp_path / "out") == clean_build(minimal, tmp_path / "clean")
+
+
+def test_a_template_edit_renders_again_only_the_pages_that_use_it(minimal: Path, tmp_path: Path) -> None:
+    session = Session()
+    build(minimal, tmp_path / "out", session=session)
+    edit(minimal / "templates/stats.html", "<h1>{{ t('stats.title') }}</h1>",
+         "<h1 class=\"x\">{{ t('stats.title') }}</h1>")
+    build(minimal, tmp_path / "out", session=session)
+    assert session.counts["rendered"] == 2, "the statistics page, in each language"
+    edit(minimal / "templates/_macros.html", "{% macro stars(n) -%}", "{% macro stars(n) -%}\n")
+    build(minimal, tmp_path / "out", session=session)
+    assert session.counts["rendered"] > 40, "the macros are imported by every page"
+    assert tree(tmp_path / "out") == clean_build(minimal, tmp_path / "clean")
