@@ -79,7 +79,7 @@ def meta(path: Path) -> dict[str, list[str]]:
 
 
 def test_every_page_has_open_graph_and_twitter_tags_with_an_image(minimal_output: Path) -> None:
-    pages = sorted(p for p in minimal_output.rglob("index.html"))
+    pages = sorted([*minimal_output.rglob("index.html"), minimal_output / "404.html"])
     assert len(pages) > 50
     for path in pages:
         tags = meta(path)
