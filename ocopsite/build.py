@@ -21,7 +21,7 @@ from ocopsite.checker import base_url
 from ocopsite.errors import Problem, Problems, SiteError
 from ocopsite.i18n import Strings, load_strings
 from ocopsite.images import publish
-from ocopsite.links import link_targets
+from ocopsite.links import broken_links, link_targets
 from ocopsite.load import load_site
 from ocopsite.model import Producer, Product, TourismSite
 from ocopsite.parallel import Progress
@@ -160,16 +160,15 @@ def _output(root: Path, name: str, job: Callable[[], Any], known: set[str]
         return None, [_template_problem(root, exc)], None, frozenset()
     data, reads = result if isinstance(result, tuple) else (result, None)
     targets = link_targets(name, data)
-    problems = [Problem(name, 0, f"broken link to '{raw}'") for raw, target in targets if target not in known]
-    return data, problems, reads, frozenset(target for _, target in targets)
+    return data, broken_links(name, targets, known), reads, frozenset(target for _, target in targets)
 
 
 def _global_key(loaded: Loaded, assets: dict[str, tuple[str, bytes]], pictures: Any) -> Any:
-    """Everything every page may show besides the catalogue and its templates: UI strings,
-    settings, assets (by their fingerprinted addresses) and photos."""
+    """Everything every page may show besides the catalogue and its templates: UI strings (the
+    section slugs of URLs among them), settings (the base URL among them), assets (by their
+    fingerprinted addresses) and photos."""
     strings = {code: dict(s.texts) for code, s in loaded.strings.items()}
-    return (loaded.catalogue.site.config, strings, {k: v for k, (v, _) in assets.items()},
-            dict(pictures), loaded.urls.sections, loaded.urls.base_url)
+    return loaded.catalogue.site.config, strings, {k: v for k, (v, _) in assets.items()}, dict(pictures)
 
 
 def _template_digests(folder: Path) -> dict[str, str]:

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Container
 from urllib.parse import unquote
 
-from ocopsite.errors import Problem, Problems
+from ocopsite.errors import Problem
 from ocopsite.urls import file_of
 
 LINK = re.compile(rb'(?:href|src|action)="([^"]*)"')
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 
-def check_links(files: Mapping[str, bytes], problems: Problems) -> None:
-    """Report every relative link in HTML output that resolves to no file of the site."""
-    for name, data in files.items():
-        for problem in broken_links(name, data, files):
-            problems.error(problem.path, problem.line, problem.message)
-
-
-def broken_links(name: str, data: bytes, known: Container[str]) -> list[Problem]:
-    """The relative links of one output file that resolve to no file in ``known``."""
-    return [Problem(name, 0, f"broken link to '{raw}'") for raw, target in link_targets(name, data)
-            if target not in known]
+def broken_links(name: str, targets: list[tuple[str, str]], known: Container[str]) -> list[Problem]:
+    """The links among ``targets`` (from ``link_targets``) that lead to no file in ``known``."""
+    return [Problem(name, 0, f"broken link to '{raw}'") for raw, target in targets if target not in known]
 
 
 def link_targets(name: str, data: bytes) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ import functools
 import os
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -106,13 +106,32 @@ class Memo(Generic[K, V]):
         self.last, self.now = self.now, {}
 
 
+R = TypeVar("R")
+Reported = Memo[Any, tuple[Any, list[Problem], Any]]
+
+
+def remembered(memo: Reported | None, key: Any, problems: Problems, compute: Callable[[Problems], R],
+               keep: Any = None) -> R:
+    """``compute(problems)``, or, with a ``memo`` that has it under ``key`` from the last build,
+    its result then, the problems it found then being reported again. ``keep`` is held with the
+    result (an object whose identity is part of ``key`` must outlive it)."""
+    if memo is None:
+        return compute(problems)
+    found = memo.get(key)
+    if found is None:
+        own = Problems()
+        found = memo.put(key, (compute(own), own.items, keep))
+    problems.items.extend(found[1])
+    return found[0]  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Memos:
     """What ``load`` keeps between builds: each file's text by its stat signature, and each
     YAML text's parse (with the problems it reported)."""
 
     texts: Memo[str, tuple[tuple[int, ...], str, int]] = field(default_factory=Memo)
-    yaml: Memo[tuple[str, str], tuple[Doc | None, list[Problem]]] = field(default_factory=Memo)
+    yaml: Reported = field(default_factory=Memo)
 
 
 def load_site(root: Path, problems: Problems, memos: Memos | None = None) -> RawSite:
@@ -197,14 +216,8 @@ class _Reader:
         text = self.read(path)
         if text is None:
             return None
-        if self.memos is None:
-            return parse_yaml(name, text, self.problems)
-        found = self.memos.yaml.get((name, text))
-        if found is None:
-            own = Problems()
-            found = self.memos.yaml.put((name, text), (parse_yaml(name, text, own), own.items))
-        self.problems.items.extend(found[1])
-        return found[0]
+        memo = self.memos.yaml if self.memos else None
+        return remembered(memo, (name, text), self.problems, lambda problems: parse_yaml(name, text, problems))
 
     def all_bundles(self) -> list[Bundle]:
         """Every bundle of every section. A clean build reads them on every core; with memos

@@ -16,7 +16,6 @@ The search page folds the query the same way and adds the filter words to it.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from ocopsite.errors import Problem, SiteError
 from ocopsite.model import Localized
 from ocopsite.slugs import fold  # the search page folds queries the same way
 from ocopsite.urls import Urls
+from ocopsite.write import swap
 
 BUNDLE = "pagefind"
 # Pagefind also writes ready-made interfaces; the site has its own, so these are not published.
@@ -82,13 +82,11 @@ def reindex(site: Path, glob: str | None = None) -> None:
     swapped with it, so that searches never see half an index."""
     fresh = site / f".{BUNDLE}-new"
     shutil.rmtree(fresh, ignore_errors=True)
-    index_pages(site, glob, fresh.name)
-    old = site / f".{BUNDLE}-old"
-    shutil.rmtree(old, ignore_errors=True)
-    if (site / BUNDLE).exists():
-        os.rename(site / BUNDLE, old)
-    os.rename(fresh, site / BUNDLE)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        index_pages(site, glob, fresh.name)
+        swap(fresh, site / BUNDLE)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)  # after an exchange, the old index
 
 
 def product_pages(urls: Urls, languages: Iterable[str]) -> str:

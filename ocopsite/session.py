@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ocopsite.catalogue import Catalogue, Entry
-from ocopsite.errors import Problem
-from ocopsite.load import Memo, Memos
+from ocopsite.load import Memo, Memos, Reported
 from ocopsite.plan import PageSpec
 
 Dependency = tuple[Any, ...]  # ("cat", "groups"), ("view", "en", "products"), ("template", "base.html")…
@@ -41,7 +40,7 @@ class Rendered:
 @dataclass
 class Session:
     files: Memos = field(default_factory=Memos)
-    records: Memo[tuple[Any, ...], tuple[Any, list[Problem], Any]] = field(default_factory=Memo)
+    records: Reported = field(default_factory=Memo)
     entries: Memo[tuple[Any, ...], Entry] = field(default_factory=Memo)
     pages: dict[str, Rendered] = field(default_factory=dict)
     qr: dict[str, bytes] = field(default_factory=dict)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ocopsite import schema
 from ocopsite.checker import Checker
-from ocopsite.errors import Problem, Problems, SiteError
-from ocopsite.load import Bundle, Doc, Memo, RawSite, Text
+from ocopsite.errors import Problems, SiteError
+from ocopsite.load import Bundle, Doc, RawSite, Reported, Text, remembered
 from ocopsite.markup import internal_links, split_title, to_html
 from ocopsite.model import (
     Body,
@@ -25,7 +26,7 @@ from ocopsite.model import (
 from ocopsite.records import producer, product, tourism_site
 from ocopsite.slugs import is_slug, slug_for
 
-RecordMemo = Memo[tuple[Any, ...], tuple[Any, list[Problem], Any]]
+RecordMemo = Reported
 
 
 def validate_site(raw: RawSite, problems: Problems, memo: RecordMemo | None = None) -> Site:
@@ -95,15 +96,7 @@ def _language(item: dict[str, Any], codes: tuple[str, ...], index: int) -> Langu
 
 def _memoized(memo: RecordMemo | None, read: Any, doc: Doc, codes: tuple[str, ...], problems: Problems) -> Any:
     """``read(doc, codes, problems)``, or what it gave for the same Doc (the same text) last time."""
-    if memo is None:
-        return read(doc, codes, problems)
-    key = (read.__name__, id(doc), codes)
-    found = memo.get(key)
-    if found is None:
-        own = Problems()
-        found = memo.put(key, (read(doc, codes, own), own.items, doc))
-    problems.items.extend(found[1])
-    return found[0]
+    return remembered(memo, (read.__name__, id(doc), codes), problems, lambda own: read(doc, codes, own), keep=doc)
 
 
 def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Problems, build: Any,
@@ -112,25 +105,19 @@ def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Probl
     for bundle in raw.bundles:
         if bundle.section != section or bundle.doc is None or not _bundle_ok(bundle, raw, codes, problems):
             continue
-        if memo is None:
-            record = _record(bundle, section, codes, problems, build)
-        else:
-            # The same YAML text gives the very same Doc (see load), so its identity stands for its
-            # text; the Doc is kept in the entry so that its identity cannot be reused.
-            key = (section, bundle.folder, id(bundle.doc), tuple((k, t.path, t.text) for k, t in bundle.texts.items()),
-                   tuple(bundle.files.items()), codes)
-            found_record = memo.get(key)
-            if found_record is None:
-                own = Problems()
-                found_record = memo.put(key, (_record(bundle, section, codes, own, build), own.items, bundle.doc))
-            record, found_problems, _ = found_record
-            problems.items.extend(found_problems)
+        # The same YAML text gives the very same Doc (see load), so its identity stands for its
+        # text; the Doc is kept with the record so that its identity cannot be reused.
+        key = (section, bundle.folder, id(bundle.doc), tuple((k, t.path, t.text) for k, t in bundle.texts.items()),
+               tuple(bundle.files.items()), codes)
+        record = remembered(memo, key, problems, functools.partial(_record, bundle, section, codes, build=build),
+                            keep=bundle.doc)
         if record is not None:
             found.append(record)
     return tuple(found)
 
 
 def _record(bundle: Bundle, section: str, codes: tuple[str, ...], problems: Problems, build: Any) -> Any:
+    """A bundle's record, or None if its fields fail their schema (the problems say why)."""
     fields_schema = _SCHEMAS[section]
     assert bundle.doc is not None
     checker = Checker(bundle.doc, codes, problems)

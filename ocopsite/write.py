@@ -96,7 +96,7 @@ def _write_and_swap(output: Path, files: Mapping[str, bytes] | Fill, finish: Fin
         if finish is not None:
             finish(staging)
         (staging / MARKER).write_bytes(b"")
-        _swap(staging, output)
+        swap(staging, output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -112,8 +112,9 @@ def _remove_leftovers(parent: Path, name: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _swap(staging: Path, output: Path) -> None:
-    """Exchange the two folders atomically where the system can, else in two renames."""
+def swap(staging: Path, output: Path) -> None:
+    """Put ``staging`` where ``output`` is: by an atomic exchange where the system can (``staging``
+    then holds the old folder, for the caller to remove), else in two renames."""
     if not output.exists():
         os.rename(staging, output)
         return
