@@ -64,6 +64,7 @@ def plan_pages(cat: Catalogue, urls: Urls, problems: Problems) -> list[PageSpec]
     pages.extend(PageSpec(feed(lang.code), "feed.xml", lang.code) for lang in cat.site.config.languages)
     _check_body_links(cat, pages, problems)
     problems.raise_if_errors()
+    pages.append(PageSpec("_headers", "headers.txt", data={"top": _top_level(pages)}))
     return pages
 
 
@@ -119,6 +120,12 @@ def _sitemap(cat: Catalogue, urls: Urls, pages: list[PageSpec]) -> list[list[tup
         [(code, urls.page(code, p.section, p.key, p.number)) for code in codes]
         for p in pages if p.lang == codes[0] and p.indexed
     ]
+
+
+def _top_level(pages: list[PageSpec]) -> tuple[str, ...]:
+    """What the pages occupy at the site's root, as ``_headers`` paths: "", "index.html", "vi/*"…"""
+    names = {first + "/*" if slash else first for first, slash, _ in (p.url.partition("/") for p in pages)}
+    return tuple(sorted(names | ({"index.html"} if "" in names else set())))
 
 
 def _check_body_links(cat: Catalogue, pages: list[PageSpec], problems: Problems) -> None:
