@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import urllib.request
@@ -13,7 +14,12 @@ import pytest
 
 from conftest import http_server
 
-LINK = re.compile(r'(?:href|src|action)="([^"]+)"')
+LINK = re.compile(r'(?:href|src|action|data-bundle)="([^"]+)"')
+SRCSET = re.compile(r'srcset="([^"]+)"')
+ADDRESS = re.compile(r'content="(https?://[^"]+)"')  # Open Graph and Twitter addresses and images
+FEED_OR_SITEMAP = re.compile(r'(?:href="|<loc>)([^"<]+)')
+CSS = re.compile(r"""url\(["']?([^"')]+)""")
+ROBOTS = re.compile(r"^Sitemap: (\S+)", re.M)
 
 
 @pytest.fixture
@@ -22,8 +28,10 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield url.rstrip("/"), tmp_path
 
 
-def crawl(*starts: str) -> tuple[set[str], list[str]]:
-    """Follow every same-host link from ``starts``; return pages seen and failures."""
+def crawl(*starts: str, public: tuple[str, str] | None = None) -> tuple[set[str], list[str]]:
+    """Follow every same-host link from ``starts`` (in pages, stylesheets, feeds, the sitemap,
+    robots.txt and the manifest); return the addresses seen and the failures. With ``public``
+    (base_url, the address it is served at), the site's absolute addresses are followed too."""
     host = urlsplit(starts[0]).netloc
     seen: set[str] = set()
     failed: list[str] = []
@@ -40,12 +48,29 @@ def crawl(*starts: str) -> tuple[set[str], list[str]]:
         except OSError as exc:
             failed.append(f"{url}: {exc}")
             continue
-        if "html" in kind:
-            for ref in LINK.findall(body.decode("utf-8")):
-                target = urljoin(url, ref).split("#")[0]
-                if urlsplit(target).netloc == host and urlsplit(target).scheme == "http":
-                    queue.append(target)
+        for ref in references(urlsplit(url).path, kind, body):
+            if public and ref.startswith(public[0]):
+                ref = public[1] + ref.removeprefix(public[0])
+            target = urljoin(url, ref).split("#")[0]
+            if urlsplit(target).netloc == host and urlsplit(target).scheme == "http":
+                queue.append(target)
     return seen, failed
+
+
+def references(path: str, kind: str, body: bytes) -> list[str]:
+    """The addresses a file leads to."""
+    if path.endswith(".webmanifest"):
+        manifest = json.loads(body)
+        return [manifest["start_url"], *(icon["src"] for icon in manifest.get("icons", []))]
+    text = body.decode("utf-8") if kind.startswith(("text/", "application/xml", "application/atom")) else ""
+    if "html" in kind:
+        srcsets = [item.split()[0] for value in SRCSET.findall(text) for item in value.split(",")]
+        return LINK.findall(text) + srcsets + ADDRESS.findall(text)
+    if "css" in kind:
+        return CSS.findall(text)
+    if "xml" in kind:
+        return FEED_OR_SITEMAP.findall(text)
+    return ROBOTS.findall(text) if path.endswith("/robots.txt") else []
 
 
 @pytest.mark.parametrize("prefix", ["", "some/sub/folder/"])
