@@ -61,6 +61,8 @@ def plan_pages(cat: Catalogue, urls: Urls, problems: Problems) -> list[PageSpec]
     pages.append(PageSpec("sitemap.xml", "sitemap.xml", data={"sitemap": _sitemap(cat, urls, pages)}))
     pages.append(PageSpec("robots.txt", "robots.txt"))
     pages.append(PageSpec("manifest.webmanifest", "manifest.webmanifest"))
+    pages.append(PageSpec("sw.js", "sw.js"))  # the service worker: at the root, so that its scope is the site
+    pages.append(PageSpec("offline.html", "offline.html"))  # what it shows for a page not saved offline
     pages.extend(PageSpec(feed(lang.code), "feed.xml", lang.code) for lang in cat.site.config.languages)
     _check_body_links(cat, pages, problems)
     problems.raise_if_errors()

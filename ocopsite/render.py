@@ -42,6 +42,12 @@ def fingerprint(assets_dir: Path) -> dict[str, tuple[str, bytes]]:
     return found
 
 
+def digest(*values: Any) -> str:
+    """A short digest of values, by their representation: the build version in ``sw.js``, which a
+    page gets from everything it is made from (handed whole, they are watched in full)."""
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:12]
+
+
 class _Context(jinja2.runtime.Context):
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         environment = __self.environment
@@ -126,7 +132,7 @@ class Renderer:
         self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
                                 strings=strings, short_link=short_link, qr_file=qr_file,
                                 root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS,
-                                icon_for=self.icon_for)
+                                icon_for=self.icon_for, digest=digest)
 
     def track(self) -> None:
         """Record what each page reads from now on (see ``render_tracked``)."""

@@ -15,6 +15,7 @@ The search page folds the query the same way and adds the filter words to it.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -74,6 +75,7 @@ def index_pages(site: Path, glob: str | None = None, bundle: str = BUNDLE) -> No
     for name in UNUSED:
         (site / bundle / name).unlink(missing_ok=True)
     _sort_languages(site / bundle / "pagefind-entry.json")
+    _offline_lists(site / bundle)
     shutil.rmtree(site / bundle / "playground", ignore_errors=True)
 
 
@@ -99,6 +101,26 @@ def _sort_languages(entry: Path) -> None:
     data = json.loads(entry.read_text(encoding="utf-8"))
     data["languages"] = dict(sorted(data["languages"].items()))
     entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _offline_lists(bundle: Path) -> None:
+    """For the service worker (templates/sw.js), one ``offline.<lang>.json`` per language: the
+    files a search in that language needs (code, WebAssembly, metadata, index and filter chunks),
+    and the fragment of each page, so that the pages a visitor opened can be found offline."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    for lang, index in entry["languages"].items():
+        prefix = index["hash"].rpartition("_")[0] + "_"
+        chunks = sorted(p.relative_to(bundle).as_posix() for folder in ("index", "filter")
+                        for p in (bundle / folder).glob(prefix + "*"))
+        files = ["pagefind-entry.json", "pagefind.js", f"pagefind.{index['hash']}.pf_meta",
+                 f"wasm.{index['wasm'] or 'unknown'}.pagefind", *chunks]
+        pages = {}
+        for fragment in sorted((bundle / "fragment").glob(prefix + "*")):
+            data = gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd")
+            pages[json.loads(data)["url"].lstrip("/")] = fragment.relative_to(bundle).as_posix()
+        text = json.dumps({"files": files, "pages": dict(sorted(pages.items()))}, ensure_ascii=False,
+                          separators=(",", ":"))
+        (bundle / f"offline.{lang}.json").write_text(text, encoding="utf-8")
 
 
 def _executable() -> Path:
