@@ -190,6 +190,7 @@ def _remember(session: Session, loaded: Loaded, names: list[str], addresses: dic
     session.qr = {address: files[name] for name, address in addresses.items()}
     session.catalogue = loaded.catalogue
     session.counts = {"rendered": len(rendered), "reused": len(names) + len(addresses) - len(rendered)}
+    session.rendered = frozenset(rendered)
 
 
 def build(root: Path, output: Path, today: dt.date | None = None, base_url: str | None = None,

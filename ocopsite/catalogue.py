@@ -60,6 +60,21 @@ class View:
     producers_by_place: Mapping[str, tuple[Producer, ...]]
     tourism: tuple[TourismSite, ...]
     tourism_by_place: Mapping[str, tuple[TourismSite, ...]]
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many products each list holds. Pages that show only a count read it here rather
+    than from the list itself, so that a product's edit (which changes the list, not its
+    length) does not make ``serve`` render them again."""
+
+    products: int
+    stars: Mapping[int, int]
+    group: Mapping[str, int]
+    place: Mapping[str, int]
+    producer: Mapping[str, int]
+    tourism: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -135,18 +150,25 @@ def make_view(entries: list[Entry], site: Site, chain: tuple[str, ...]) -> View:
     products = sorted(entries, key=lambda e: (-e.product.stars, *by_name(e.product.name, e.slug)))
     producers = sorted(site.producers, key=lambda p: by_name(p.name, p.slug))
     tourism = sorted(site.tourism, key=lambda t: by_name(t.name, t.slug))
+    by_stars = {n: tuple(e for e in products if e.product.stars == n) for n in STAR_LEVELS}
+    by_group = _group(products, lambda e: [e.group.slug])
+    by_place = _group(products, lambda e: [e.place.slug] if e.place else [])
+    by_producer = _group(products, lambda e: [e.producer.slug])
+    by_tourism = _group(products, lambda e: [t.slug for t in e.sold_at])
     return View(
         products=tuple(products),
-        by_stars={n: tuple(e for e in products if e.product.stars == n) for n in STAR_LEVELS},
-        by_group=_group(products, lambda e: [e.group.slug]),
-        by_place=_group(products, lambda e: [e.place.slug] if e.place else []),
-        by_producer=_group(products, lambda e: [e.producer.slug]),
-        by_tourism=_group(products, lambda e: [t.slug for t in e.sold_at]),
+        by_stars=by_stars,
+        by_group=by_group,
+        by_place=by_place,
+        by_producer=by_producer,
+        by_tourism=by_tourism,
         top=tuple(e for e in products if e.product.stars >= 4),
         producers=tuple(producers),
         producers_by_place=_group(producers, lambda p: [p.place] if p.place else []),
         tourism=tuple(tourism),
         tourism_by_place=_group(tourism, lambda t: [t.place] if t.place else []),
+        counts=Counts(len(products), _lengths(by_stars), _lengths(by_group), _lengths(by_place),
+                      _lengths(by_producer), _lengths(by_tourism)),
     )
 
 
@@ -205,6 +227,13 @@ def _warn_unused(site: Site, entries: list[Entry], problems: Problems) -> None:
     for spot in site.tourism:
         if spot.slug not in used_sites:
             problems.warning(spot.doc.path, 1, f"no product is sold at '{spot.slug}' (sold_at)")
+
+
+K = TypeVar("K")
+
+
+def _lengths(lists: Mapping[K, tuple[Any, ...]]) -> dict[K, int]:
+    return {key: len(items) for key, items in lists.items()}
 
 
 def _group(items: Iterable[T], keys: Callable[[T], list[str]]) -> dict[str, tuple[T, ...]]:

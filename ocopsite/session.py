@@ -49,6 +49,7 @@ class Session:
     templates: Mapping[str, str] = field(default_factory=dict)
     written: dict[str, bytes] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    rendered: frozenset[str] = frozenset()  # the files the last build made again
     environment: Any = None  # the Jinja environment, whose compiled templates outlive a build
     defer_index: bool = False  # leave the search index to the caller (serve does it after the reload)
     index_pending: Callable[[], None] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,7 +21,10 @@ def is_slug(text: str) -> bool:
     return bool(SLUG.match(text))
 
 
+@functools.lru_cache(maxsize=65_536)  # names are sorted on every build: serve's rebuilds reuse them
 def fold(text: str) -> str:
     """Plain letters: "Đặc sản Ninh Hòa" → "Dac san Ninh Hoa" (tone and vowel marks dropped, đ → d)."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))

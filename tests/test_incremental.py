@@ -82,6 +82,20 @@ def test_one_product_edit_renders_only_the_pages_that_show_it(minimal: Path, tmp
     assert 0 < rendered < total / 2, (rendered, total)
 
 
+def test_pages_that_show_only_how_many_products_a_list_holds_stay(minimal: Path, tmp_path: Path) -> None:
+    """The producers, places and star-level indexes show counts: a product's new name, which
+    changes no count, leaves them as they were."""
+    session = Session()
+    build(minimal, tmp_path / "out", session=session)
+    edit(minimal / "content/products/gamma/product.yaml", "  en: Gamma jam", "  en: Gamma fruit jam")
+    build(minimal, tmp_path / "out", session=session)
+    assert {"vi/san-pham/gamma/index.html", "en/products/gamma/index.html"} <= session.rendered
+    indexes = {"vi/chu-the/index.html", "en/producers/index.html", "vi/dia-phuong/index.html",
+               "en/places/index.html", "vi/sao/index.html", "en/stars/index.html"}
+    assert indexes <= set(session.pages), "the indexes exist"
+    assert not indexes & session.rendered
+
+
 def test_the_build_date_is_an_input_too(minimal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     session = Session()
     build(minimal, tmp_path / "out", session=session)
