@@ -15,7 +15,9 @@ from ocopsite.schema import Field
 from ocopsite.slugs import is_slug
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible characters, and those no page or feed may hold: private-use characters (the build
+# uses one as a marker in pages), noncharacters and lone surrogates (from YAML "\ud800" escapes).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ue000-\uf8ff\ufffe\uffff]")
 YEARS = (1990, 2100)
 ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -11,7 +11,7 @@ import functools
 import os
 import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -21,7 +21,11 @@ import yaml
 from ocopsite import parallel
 from ocopsite.errors import Problem, Problems
 
-MAX_FILE_BYTES = 2_000_000
+# Limits on what one content file may hold (docs/content-format.md, "Limits"): far above any real
+# file, low enough that a hostile one cannot exhaust memory or time.
+MAX_YAML_BYTES = 500_000
+MAX_MARKDOWN_BYTES = 200_000
+MAX_DEPTH = 20  # levels of nested lists and mappings in a YAML file
 BUNDLE_FILES = {"products": "product.yaml", "producers": "producer.yaml", "tourism": "site.yaml", "pages": ""}
 
 Key = tuple[str | int, ...]
@@ -167,8 +171,8 @@ class _Reader:
     def rel(self, path: Path) -> str:
         return str(path)[self.prefix:].replace(os.sep, "/")
 
-    def read(self, path: Path) -> str | None:
-        """The text of a file inside the site, or None after reporting why not."""
+    def read(self, path: Path, limit: int) -> str | None:
+        """The text of a file inside the site, at most ``limit`` bytes, or None after reporting why not."""
         signature = None
         if self.memos is not None:
             try:
@@ -181,20 +185,34 @@ class _Reader:
                 if known is not None and known[0] == signature and info.st_mtime_ns < known[2] - RACY_NS:
                     return known[1]
         name = self.rel(path)
-        if not self.plain_file(path):
+        if not self.plain_file(path) or not self.inside(path):
             return None
+        read_at = time.time_ns()
+        data = self.raw(path, limit)
+        if data is None:
+            return None
+        text = decode(name, data, self.problems)
+        if text is not None and self.memos is not None and signature is not None:
+            self.memos.texts.put(str(path), (signature, text, read_at))
+        return text
+
+    def raw(self, path: Path, limit: int) -> bytes | None:
+        """The bytes of a regular file, refused unread when larger than ``limit``."""
+        name = self.rel(path)
         try:
-            real = path.resolve(strict=True)
-            if real.stat().st_size > MAX_FILE_BYTES:
-                self.problems.error(name, 0, f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+            # O_NONBLOCK: opening a pipe would otherwise wait for a writer; no effect on a file
+            with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb", buffering=0) as stream:
+                info = os.fstat(stream.fileno())
+                if not stat.S_ISREG(info.st_mode):  # a pipe or a device could block or never end
+                    self.problems.error(name, 0, "is not a regular file")
+                    return None
+                data = stream.read(limit + 1) if info.st_size <= limit else b""
+            if info.st_size > limit or len(data) > limit:
+                self.problems.error(name, 0, f"is larger than the limit of {limit // 1000:,} KB for this kind of file")
                 return None
-            read_at = time.time_ns()
-            text = real.read_bytes().decode("utf-8-sig")
-            if self.memos is not None and signature is not None:
-                self.memos.texts.put(str(path), (signature, text, read_at))
-            return text
-        except UnicodeDecodeError as exc:
-            self.problems.error(name, 0, f"is not UTF-8 text (byte {exc.start})")
+            return data
+        except IsADirectoryError:
+            self.problems.error(name, 0, "is a folder, not a file")
         except (OSError, RuntimeError) as exc:
             self.problems.error(name, 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
         return None
@@ -206,14 +224,25 @@ class _Reader:
             return False
         return True
 
+    def inside(self, path: Path) -> bool:
+        """A file is read only if no folder on its way from the site folder is a symbolic link."""
+        folder = path.parent
+        while folder != self.root and len(str(folder)) > len(str(self.root)):
+            if folder.is_symlink():
+                self.problems.error(self.rel(path), 0, f"is inside '{self.rel(folder)}', a symbolic link; "
+                                    "content must be plain files and folders inside the site")
+                return False
+            folder = folder.parent
+        return True
+
     def yaml(self, path: Path, required: bool = False) -> Doc | None:
         """Parse a YAML file, reporting syntax errors and duplicate keys."""
         name = self.rel(path)
-        if not path.is_file():
+        if not path.is_symlink() and not path.exists():
             if required:
                 self.problems.error(name, 0, "file is missing")
             return None
-        text = self.read(path)
+        text = self.read(path, MAX_YAML_BYTES)
         if text is None:
             return None
         memo = self.memos.yaml if self.memos else None
@@ -233,7 +262,7 @@ class _Reader:
 
     def folders(self, section: str) -> list[Path]:
         folder = self.root / "content" / section
-        if not folder.is_dir():
+        if not self.inside(folder) or not self.plain_file(folder) or not folder.is_dir():
             return []
         found = []
         for entry in sorted(folder.iterdir()):
@@ -251,10 +280,10 @@ class _Reader:
         texts: dict[str, Text] = {}
         files: dict[str, bytes] = {}
         for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or entry.name == main or entry.is_dir():
+            if entry.name.startswith(".") or entry.name == main or (entry.is_dir() and not entry.is_symlink()):
                 continue
             if entry.suffix == ".md":
-                text = self.read(entry)
+                text = self.read(entry, MAX_MARKDOWN_BYTES)
                 if text is not None and text.strip():  # an empty file is a missing text
                     texts[entry.stem] = Text(self.rel(entry), text)
             elif (head := self.head(entry)) is not None:
@@ -266,11 +295,31 @@ class _Reader:
         if not self.plain_file(path):
             return None
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # opening a pipe would wait for a writer
+                self.problems.error(self.rel(path), 0, "is not a regular file")
+                return None
             with path.open("rb") as stream:
                 return stream.read(16)
         except (OSError, RuntimeError) as exc:
             self.problems.error(self.rel(path), 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
         return None
+
+
+def decode(name: str, data: bytes, problems: Problems) -> str | None:
+    """UTF-8 text (a byte-order mark is dropped), or None after saying, with the line, why not."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.error(name, 0, "is UTF-16 text; save it as UTF-8")
+        return None
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        problems.error(name, line, "contains NUL bytes: this is not a text file")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.error(name, line, "is not UTF-8 text; save it as UTF-8")
+    return None
 
 
 def _read_bundle(root: Path, section: str, folder: Path) -> tuple[Bundle, list[Problem]]:
@@ -336,6 +385,28 @@ class _Composer:
         return result
 
 
+class _TooDeep(Exception):
+    """Lists and mappings nested deeper than ``MAX_DEPTH``, at ``line``."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _shallow(events: Iterator[yaml.Event]) -> None:
+    """Raise ``_TooDeep`` where collections nest deeper than ``MAX_DEPTH``. Parsing is iterative;
+    composing is recursive (libyaml's composer crashes the interpreter at about 100,000 levels),
+    so the depth is checked on the events before anything is composed."""
+    depth = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _TooDeep(event.start_mark.line + 1 if event.start_mark else 0)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _compose(text: str) -> yaml.Node | None:
     """Parse with libyaml's fast parser where possible. Text that might hold an anchor, or that
     libyaml rejects, goes to the pure-Python parser, which refuses aliases where they stand and
@@ -343,9 +414,11 @@ def _compose(text: str) -> yaml.Node | None:
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None and "&" not in text:
         try:
+            _shallow(yaml.parse(text, Loader=fast))
             return yaml.compose(text, Loader=fast)
         except yaml.YAMLError:
             pass
+    _shallow(yaml.parse(text, Loader=_SafeLoader))
     return yaml.compose(text, Loader=_SafeLoader)
 
 
@@ -365,6 +438,9 @@ def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
     """Parse YAML text into a ``Doc``; report and return None on syntax errors."""
     try:
         node = _compose(text)
+    except _TooDeep as exc:
+        problems.error(path, exc.line, f"lists and mappings are nested more than {MAX_DEPTH} levels deep")
+        return None
     except RecursionError:
         problems.error(path, 0, "YAML nested too deeply")
         return None
@@ -378,6 +454,9 @@ def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         if exc.problem and exc.problem.startswith("YAML aliases"):
             problems.error(path, line, exc.problem)
+            return None
+        if exc.problem == "but found another document":
+            problems.error(path, line, "a second YAML document starts here; a file holds one ('---' ends the first)")
             return None
         problems.error(path, line, f"YAML syntax error: {exc.problem or exc.context} (column {col}){_hint(exc)}")
         return None

@@ -9,7 +9,7 @@ from ocopsite import schema
 from ocopsite.checker import Checker
 from ocopsite.errors import Problems, SiteError
 from ocopsite.load import Bundle, Doc, RawSite, Reported, Text, remembered
-from ocopsite.markup import internal_links, split_title, to_html
+from ocopsite.markup import hazard, internal_links, split_title, to_html
 from ocopsite.model import (
     Body,
     FreePage,
@@ -55,7 +55,9 @@ def validate_site(raw: RawSite, problems: Problems, memo: RecordMemo | None = No
 def site_config(doc: Doc, problems: Problems) -> SiteConfig | None:
     """Read ``site.yaml``: languages first, since every localized field depends on them."""
     raw_languages = doc.data.get("languages") if isinstance(doc.data, dict) else None
-    codes = tuple(str(x.get("code")) for x in raw_languages or [] if isinstance(x, dict)) or ("vi",)
+    if not isinstance(raw_languages, list):
+        raw_languages = []
+    codes = tuple(str(x.get("code")) for x in raw_languages if isinstance(x, dict)) or ("vi",)
     data = Checker(doc, codes, problems).fields(doc.data, schema.SITE)
     if data is None or "languages" not in data or "title" not in data:
         return None
@@ -167,6 +169,9 @@ def markdown_body(texts: list[tuple[str, Text]], problems: Problems) -> Body:
     """Markdown per language as safe HTML, with the links to other pages it makes."""
     html = []
     for code, text in texts:
+        if (found := hazard(text.text)) is not None:
+            problems.error(text.path, *found)
+            return Body()
         try:
             html.append((code, to_html(text.text)))
         except RecursionError:
@@ -185,7 +190,7 @@ def places(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Place,
         Place(p["slug"], p["name"], p["kind"], p.get("formerly"))
         for p in (items if isinstance(items, list) else []) if {"slug", "name", "kind"} <= p.keys()
     )
-    _no_duplicates(doc, [(i,) for i in range(len(doc.data or []))], problems)
+    _no_duplicates(doc, [(i,) for i in range(len(doc.data) if isinstance(doc.data, list) else 0)], problems)
     return found
 
 
@@ -233,6 +238,9 @@ def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Pr
     for code in codes:
         if code in bundle.texts:
             source = bundle.texts[code]
+            if (found := hazard(source.text)) is not None:
+                problems.error(source.path, *found)
+                continue
             title, rest = split_title(source.text)
             if title is None:
                 problems.error(source.path, 1, "a page must start with its title as a '# Title' line")

@@ -84,7 +84,7 @@ def test_non_utf8_text_is_reported(minimal: Path) -> None:
     (minimal / "content/products/alpha/vi.md").write_bytes("Nước mắm".encode("utf-16"))
     with pytest.raises(SiteError) as caught:
         load(minimal)
-    assert [str(p) for p in caught.value.problems] == ["content/products/alpha/vi.md: is not UTF-8 text (byte 0)"]
+    assert [str(p) for p in caught.value.problems] == ["content/products/alpha/vi.md: is UTF-16 text; save it as UTF-8"]
 
 
 def test_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp_path: Path) -> None:
@@ -193,11 +193,13 @@ def test_check_renders_everything_but_writes_nothing(minimal: Path) -> None:
 
 
 @pytest.mark.parametrize(("path", "text", "message"), [
-    ("content/products/alpha/product.yaml", "a: " + "[" * 5000 + "]" * 5000, "YAML nested too deeply"),
-    ("content/products/beta/vi.md", "".join("  " * i + "- x\n" for i in range(900)), "Markdown nested too deeply"),
+    ("content/products/alpha/product.yaml", "a: " + "[" * 5000 + "]" * 5000,
+     "1: lists and mappings are nested more than 20 levels deep"),
+    ("content/products/beta/vi.md", "".join("  " * i + "- x\n" for i in range(200)),
+     "32: lists, quotes or indentation are nested more than 16 levels deep"),
 ])
 def test_deeply_nested_yaml_and_markdown_are_clean_errors(minimal: Path, path: str, text: str, message: str) -> None:
     (minimal / path).write_text(text, encoding="utf-8")
     with pytest.raises(SiteError) as caught:
         load(minimal)
-    assert [str(p) for p in caught.value.problems] == [f"{path}: {message}"]
+    assert [str(p) for p in caught.value.problems] == [f"{path}:{message}"]
