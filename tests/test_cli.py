@@ -46,7 +46,7 @@ def test_new_producer_and_tourism_site_are_valid_at_once(minimal: Path, kind: st
 def test_build_prints_a_one_line_summary(minimal: Path) -> None:
     result = run_cli("build", str(minimal))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Built 65 pages (75 files) in ")
+    assert result.stdout.startswith("Built 68 pages (78 files) in ")
     assert (minimal / "output/index.html").is_file()
 
 

@@ -1,7 +1,8 @@
 /* ocopsite: the only script of the catalogue pages. Pages work without it.
    1. Remembers the language a reader picks, and opens it from "/" and short links.
    2. Narrows product lists in place by star level, category and place.
-   3. Re-computes each certificate status for the reader's own date. */
+   3. Re-computes each certificate status for the reader's own date.
+   4. Registers the service worker (sw.js, at the site's root) that keeps pages for offline use. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -20,6 +21,15 @@
   });
 
   var pick = document.documentElement.getAttribute("data-pick");
+  if (script && "serviceWorker" in navigator) {
+    /* This file is in assets/, so the worker is one folder up. */
+    navigator.serviceWorker.register(new URL("../sw.js", script.src)).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      /* Save the search files of the language read (the language choice pages have none). */
+      if (!pick) registration.active.postMessage({ search: document.documentElement.lang });
+    }).catch(function () { /* not served over https or from localhost: no offline copies */ });
+  }
   if (pick) {
     var links = document.querySelectorAll("a[data-lang]");
     var byLang = {};

@@ -91,7 +91,10 @@
   }
 
   async function show(results, from, ticket) {
-    var page = await Promise.all(results.slice(from, from + PAGE).map(function (r) { return r.data(); }));
+    /* Offline, only the results of pages saved on the phone load (see sw.js): show those. */
+    var settled = await Promise.allSettled(results.slice(from, from + PAGE).map(function (r) { return r.data(); }));
+    var page = settled.filter(function (s) { return s.status === "fulfilled"; }).map(function (s) { return s.value; });
+    if (settled.length && !page.length) throw settled[0].reason;
     if (ticket !== latest) return;
     list.append.apply(list, page.map(card));
     if (window.ocopsite) window.ocopsite.refreshStatus(list);
