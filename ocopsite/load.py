@@ -171,14 +171,16 @@ class _Reader:
     def rel(self, path: Path) -> str:
         return str(path)[self.prefix:].replace(os.sep, "/")
 
-    def read(self, path: Path, limit: int) -> str | None:
-        """The text of a file inside the site, at most ``limit`` bytes, or None after reporting why not."""
+    def read(self, path: Path, limit: int, info: os.stat_result | None = None) -> str | None:
+        """The text of a file inside the site, at most ``limit`` bytes, or None after reporting why not.
+        ``info``: the file's ``lstat``, when the caller has it already."""
         signature = None
         if self.memos is not None:
-            try:
-                info = os.lstat(path)
-            except OSError:
-                info = None
+            if info is None:
+                try:
+                    info = os.lstat(path)
+                except OSError:
+                    info = None
             if info is not None and stat.S_ISREG(info.st_mode):
                 signature = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
                 known = self.memos.texts.get(str(path))
@@ -217,9 +219,10 @@ class _Reader:
             self.problems.error(name, 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
         return None
 
-    def plain_file(self, path: Path) -> bool:
-        """Content is read from regular files only: a symlink could lead anywhere (.git, ~/.ssh)."""
-        if path.is_symlink():
+    def plain_file(self, path: Path, symlink: bool | None = None) -> bool:
+        """Content is read from regular files only: a symlink could lead anywhere (.git, ~/.ssh).
+        ``symlink``: whether ``path`` is one, when the caller knows already."""
+        if path.is_symlink() if symlink is None else symlink:
             self.problems.error(self.rel(path), 0, "is a symbolic link; put the file itself here")
             return False
         return True
@@ -237,12 +240,14 @@ class _Reader:
 
     def yaml(self, path: Path, required: bool = False) -> Doc | None:
         """Parse a YAML file, reporting syntax errors and duplicate keys."""
-        name = self.rel(path)
-        if not path.is_symlink() and not path.exists():
+        try:
+            info = os.lstat(path)  # a symbolic link is found here, and refused by ``read``
+        except OSError:
             if required:
-                self.problems.error(name, 0, "file is missing")
+                self.problems.error(self.rel(path), 0, "file is missing")
             return None
-        text = self.read(path, MAX_YAML_BYTES)
+        name = self.rel(path)
+        text = self.read(path, MAX_YAML_BYTES, info)
         if text is None:
             return None
         memo = self.memos.yaml if self.memos else None
@@ -265,13 +270,14 @@ class _Reader:
         if not self.inside(folder) or not self.plain_file(folder) or not folder.is_dir():
             return []
         found = []
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or not self.plain_file(entry):
+        for entry in _listing(folder):  # what each entry is comes with the listing: no stat for it
+            path = Path(entry.path)
+            if entry.name.startswith(".") or not self.plain_file(path, entry.is_symlink()):
                 continue
-            if not entry.is_dir():
-                self.problems.error(self.rel(entry), 0, f"content/{section}/ holds only folders, one per bundle")
+            if not entry.is_dir(follow_symlinks=False):
+                self.problems.error(self.rel(path), 0, f"content/{section}/ holds only folders, one per bundle")
                 continue
-            found.append(entry)
+            found.append(path)
         return found
 
     def bundle(self, section: str, folder: Path) -> Bundle:
@@ -279,14 +285,16 @@ class _Reader:
         doc = self.yaml(folder / main, required=True) if main else None
         texts: dict[str, Text] = {}
         files: dict[str, bytes] = {}
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or entry.name == main or (entry.is_dir() and not entry.is_symlink()):
+        for entry in _listing(folder):
+            if entry.name.startswith(".") or entry.name == main or entry.is_dir(follow_symlinks=False):
                 continue
-            if entry.suffix == ".md":
-                text = self.read(entry, MAX_MARKDOWN_BYTES)
+            path = Path(entry.path)
+            if entry.name.endswith(".md"):
+                info = entry.stat(follow_symlinks=False) if self.memos is not None else None
+                text = self.read(path, MAX_MARKDOWN_BYTES, info)
                 if text is not None and text.strip():  # an empty file is a missing text
-                    texts[entry.stem] = Text(self.rel(entry), text)
-            elif (head := self.head(entry)) is not None:
+                    texts[entry.name[:-3]] = Text(self.rel(path), text)
+            elif (head := self.head(path)) is not None:
                 files[entry.name] = head
         return Bundle(section, folder.name, self.rel(folder), doc, texts, files)
 
@@ -303,6 +311,12 @@ class _Reader:
         except (OSError, RuntimeError) as exc:
             self.problems.error(self.rel(path), 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
         return None
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]]:
+    """The entries of a folder, by name."""
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=lambda entry: entry.name)
 
 
 def decode(name: str, data: bytes, problems: Problems) -> str | None:
