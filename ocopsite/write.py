@@ -1,6 +1,9 @@
 """Step 7, write: fill a temporary folder, then swap it into place in one step.
 
-A build that fails, or is killed, never leaves ``output/`` half written.
+A build that fails, or is killed, never leaves ``output/`` half written: until the swap it
+holds the previous build, after it the new one (``tests/test_kill.py`` kills builds at many
+moments). What a killed build leaves beside it (its staging folder, the lock file) is removed
+by the next build.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import ctypes.util
 import fcntl
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 MARKER = ".ocopsite"
@@ -35,10 +39,8 @@ def write_output(output: Path, files: Mapping[str, bytes] | Fill, finish: Finish
     so that they need not all be in memory at once; if it raises, nothing is swapped."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
     _refuse_foreign(output)
-    parent = output.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    with (parent / f".{output.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time per output folder (serve and build)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(output):
         _write_and_swap(output, files, finish)
 
 
@@ -49,29 +51,62 @@ def write_changes(output: Path, files: Mapping[str, bytes], previous: Mapping[st
     the files whose bytes changed, each by an atomic rename, and delete those that went; then
     ``index`` the folder again if a page that ``indexed`` names changed (or, with ``defer``, say
     so and leave it to the caller). For ``serve``: far faster than writing everything, and every
-    file is always whole. Without a ``previous``, or if ``output`` is not the folder it was
-    written to, writes everything as ``write_output``. Returns what is now written, and whether
-    an index is still to be made."""
+    file is always whole. New files are written first and files that went are deleted last, so
+    that every link resolves at every moment, even if the process is killed half way; the folder
+    may then mix old and new pages until the next build. Without a ``previous``, or if ``output``
+    is not the folder it was written to, writes everything as ``write_output``. Returns what is
+    now written, and whether an index is still to be made."""
     output = output.resolve()
     if not previous or not (output / MARKER).is_file():
         write_output(output, files, finish=index)
         return dict(files), False
-    with (output.parent / f".{output.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        changed = [name for name, data in files.items() if previous.get(name) != data]
+    with _locked(output):
+        added = [name for name in files if name not in previous]
+        changed = [name for name, data in files.items() if name in previous and previous[name] != data]
         gone = [name for name in previous if name not in files]
-        for name in changed:
-            path = output / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.new-{os.getpid()}")
-            temporary.write_bytes(files[name])
-            os.replace(temporary, path)
+        for name in (*added, *changed):
+            _replace(output / name, files[name])
         for name in gone:
             (output / name).unlink(missing_ok=True)
-        stale = any(indexed(name) for name in (*changed, *gone))
+        stale = any(indexed(name) for name in (*added, *changed, *gone))
         if stale and not defer:
             index(output)
     return dict(files), stale and defer
+
+
+@contextmanager
+def _locked(output: Path) -> Iterator[None]:
+    """One build at a time per output folder (``serve`` and ``build``), through a lock file
+    beside it that is removed again. A POSIX record lock (``lockf``) belongs to this process
+    alone: the render workers it forks do not inherit it, so a build killed while they finish
+    their work never keeps the next one waiting. The kernel drops it when the process dies."""
+    path = output.parent / f".{output.name}.lock"
+    while True:
+        lock = path.open("a")
+        fcntl.lockf(lock, fcntl.LOCK_EX)
+        try:
+            same = os.path.samestat(os.fstat(lock.fileno()), path.stat())
+        except FileNotFoundError:
+            same = False
+        if same:  # else the holder before us removed it: lock the next one
+            break
+        lock.close()
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # while still locked: a waiter then sees it gone and retries
+        lock.close()
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write one file whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.new-{os.getpid()}")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _write_and_swap(output: Path, files: Mapping[str, bytes] | Fill, finish: Finish | None) -> None:
@@ -108,8 +143,10 @@ def _refuse_foreign(output: Path) -> None:
 
 
 def _remove_leftovers(parent: Path, name: str) -> None:
-    for path in parent.glob(f".{name}.new-*"):
-        shutil.rmtree(path, ignore_errors=True)
+    """The staging folders of builds that were killed (or old folders not yet removed)."""
+    for path in parent.iterdir():
+        if path.name.startswith(f".{name}.new-") and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def swap(staging: Path, output: Path) -> None:
