@@ -3,18 +3,24 @@
 The server always shows the last good build: a build that fails leaves ``output/`` as it
 was, and the reasons are printed. A rebuild gives the same files as ``ocopsite build``, but
 redoes only what changed (see ``session``) and writes only the files that changed.
+
+It listens on 127.0.0.1 unless told otherwise, and serves files from inside the output folder
+only: no request, however encoded, and no symlink leads out of it.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from livereload import Server
-from livereload.handlers import LiveReloadHandler
+from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
+from tornado.web import HTTPError
 
 from ocopsite.build import build
 from ocopsite.errors import SiteError
@@ -105,11 +111,46 @@ def rebuild_into(site: Path, output: Path) -> Callable[[], bool]:
     return rebuild
 
 
+class OutputFileHandler(StaticFileHandler):  # type: ignore[misc]
+    """livereload's static file handler, held inside the served folder whatever the version of
+    Tornado underneath: a path is served only if, every symlink followed, it is still inside."""
+
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        if "\0" in absolute_path:  # os functions refuse it with an error, not a 404
+            raise HTTPError(404)
+        _inside(root, absolute_path)
+        path: str | None = super().validate_absolute_path(root, absolute_path)
+        if path is not None:
+            _inside(root, path)  # the index.html of a folder may be a link too
+        return path
+
+
+def _inside(root: str, path: str) -> None:
+    real_root = os.path.realpath(root)
+    if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+        raise HTTPError(403)
+
+
+def exposure_warning(host: str) -> str | None:
+    """A one-line warning when listening on ``host`` lets other machines open the preview."""
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if local:
+        return None
+    return f"warning: listening on {host}: the preview can be opened from the network, not only from this computer"
+
+
 def serve(site: Path, output: Path, host: str, port: int) -> None:
     """Build, then serve and watch until interrupted."""
     rebuild = rebuild_into(site, output)
     rebuild()
     output.mkdir(parents=True, exist_ok=True)
     server = Server(watcher=SourceWatcher(site, rebuild))
+    server.SFH = OutputFileHandler
+    warning = exposure_warning(host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     print(f"Serving {output} on http://{host}:{port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
     server.serve(root=str(output), host=host, port=port, restart_delay=0)

@@ -1,12 +1,23 @@
-"""``ocopsite serve``: a real server on 127.0.0.1 that rebuilds once per burst of saves and
-keeps serving the last good build when a build fails."""
+"""``ocopsite serve``: a real server on 127.0.0.1 that rebuilds once per burst of saves, keeps
+serving the last good build when a build fails, listens on loopback only unless told otherwise,
+and serves nothing from outside the output folder."""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import os
+import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from conftest import fetch, wait_for
+import pytest
+
+from conftest import EPOCH, REPO, fetch, free_port, wait_for
+from ocopsite.serve import exposure_warning
 
 
 def builds(log: Path) -> int:
@@ -34,3 +45,120 @@ def test_a_failed_build_keeps_serving_the_last_good_site(served: tuple[str, Path
         encoding="utf-8")
     assert "Alpha fish sauce" in fetch(base + "en/products/alpha/")
     assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+SECRET = "kept-outside-output-7f3a"
+ESCAPES = [
+    "/../site.yaml", "/..%2fsite.yaml", "/..%2Fsite.yaml", "/%2e%2e/site.yaml", "/%2e%2e/%2e%2e/etc/passwd",
+    "/assets/..%2f..%2fsite.yaml", "/en/../../site.yaml", "/%252e%252e/site.yaml", "/%252e%252e%252fsite.yaml",
+    "/..\\site.yaml", "/..%5csite.yaml", "/assets\\..\\..\\site.yaml", "//etc/passwd", "/%2fetc%2fpasswd",
+    "/../secret.txt", "/%2e%2e%2fsecret.txt", "/secret.txt%00.html", "/%00", "/../secret.txt%00",
+    "/leak.txt", "/beyond/secret.txt", "/beyond/", "/en/../leak.txt",
+]
+
+
+def raw_get(port: int, target: str) -> tuple[int, bytes]:
+    """A request sent byte for byte as written: no client library normalises the path first."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET {target} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode("latin-1"))
+        response = b""
+        while chunk := sock.recv(65536):
+            response += chunk
+    head, _, body = response.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_no_request_reaches_a_file_outside_the_output_folder(served: tuple[str, Path, Path]) -> None:
+    base, site, log = served
+    port = int(base.rsplit(":", 1)[1].strip("/"))
+    (site / "secret.txt").write_text(SECRET, encoding="utf-8")
+    outside = site / "beyond"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (site / "output/leak.txt").symlink_to("../secret.txt")  # output/ is generated, but a link may be put there
+    (site / "output/beyond").symlink_to(outside, target_is_directory=True)
+    private = [SECRET.encode(), b"root:", (site / "site.yaml").read_bytes()[:40]]
+    for target in ESCAPES:
+        status, body = raw_get(port, target)
+        assert status in (400, 403, 404), (target, status)
+        assert not any(text in body for text in private), target
+    assert raw_get(port, "/en/products/alpha/")[0] == 200  # the check is not just a closed door
+    assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+def listening(port: int) -> set[str]:
+    """The local addresses on which some process listens on ``port``, as the kernel lists them."""
+    found = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        for line in Path(table).read_text(encoding="ascii").splitlines()[1:]:
+            local, _, state = line.split()[1:4]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                packed = bytes.fromhex(address)
+                words = b"".join(packed[i:i + 4][::-1] for i in range(0, len(packed), 4))  # little-endian words
+                found.add(socket.inet_ntop(family, words))
+    return found
+
+
+def other_address() -> str | None:
+    """This machine's address on its network, if it has one besides loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("192.0.2.1", 9))  # sends nothing: only picks the interface a packet would leave by
+        except OSError:
+            return None
+        address = str(sock.getsockname()[0])
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def reachable(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def serving(site: Path, log: Path, *args: str) -> Iterator[int]:
+    port = free_port()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(REPO)}
+    with log.open("w") as stream:
+        process = subprocess.Popen([sys.executable, "-m", "ocopsite", "serve", str(site), "--port", str(port), *args],
+                                   stdout=stream, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_for(lambda: "Alpha fish sauce" in fetch(f"http://127.0.0.1:{port}/en/products/alpha/"))
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_server_listens_on_loopback_only_by_default(served: tuple[str, Path, Path]) -> None:
+    base, _, log = served
+    port = int(base.rsplit(":", 1)[1].strip("/"))
+    assert listening(port) == {"127.0.0.1"}
+    address = other_address()
+    if address is not None:
+        assert not reachable(address, port)
+    assert "warning" not in log.read_text(encoding="utf-8")
+
+
+def test_listening_on_every_address_is_allowed_with_a_warning(minimal: Path, tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with serving(minimal, log, "--host", "0.0.0.0") as port:
+        assert listening(port) == {"0.0.0.0"}
+        address = other_address()
+        if address is not None:
+            assert reachable(address, port)
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if "warning" in line]
+    assert lines == ["warning: listening on 0.0.0.0: the preview can be opened from the network, "
+                     "not only from this computer"]
+
+
+@pytest.mark.parametrize(("host", "warned"), [
+    ("127.0.0.1", False), ("127.0.0.2", False), ("::1", False), ("localhost", False),
+    ("0.0.0.0", True), ("::", True), ("192.168.1.20", True), ("example.org", True),
+])
+def test_a_warning_names_every_address_that_is_not_loopback(host: str, warned: bool) -> None:
+    assert (exposure_warning(host) is not None) == warned
