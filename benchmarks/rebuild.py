@@ -62,6 +62,7 @@ def main() -> int:
         for label, change in edits.items():
             times, rendered, index_time = [], 0, 0.0
             for run in range(args.runs):
+                session.settle()  # as serve does in the quiet poll after each build
                 change(run)
                 start = time.perf_counter()
                 build(site, output, session=session)

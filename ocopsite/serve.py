@@ -48,10 +48,12 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
     """Polled by livereload: once the sources stop changing between two polls (a burst of
     saves is over), calls ``rebuild`` once and reloads the browsers."""
 
-    def __init__(self, site: Path, rebuild: Callable[[], bool]) -> None:
+    def __init__(self, site: Path, rebuild: Callable[[], bool], settle: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.site = site
         self.rebuild = rebuild
+        self.settle = settle  # for the first quiet poll after a build (see Session.settle)
+        self.unsettled = settle is not None
         self.snapshot = sources(site)
         self.pending: Snapshot | None = None
 
@@ -61,16 +63,21 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
         current = sources(self.site)
         if current == self.snapshot or current != self.pending:
             self.pending = None if current == self.snapshot else current  # still changing: wait a poll
+            if self.pending is None and self.unsettled and self.settle is not None:
+                self.unsettled = False
+                self.settle()
             return None, None
         self.snapshot, self.pending = current, None
         if self.rebuild():
             LiveReloadHandler.reload_waiters(path="*")  # at once: livereload throttles its own reloads
+        self.unsettled = self.settle is not None
         return None, None
 
 
-def rebuild_into(site: Path, output: Path) -> Callable[[], bool]:
-    """A rebuild that reports, and never raises, so the server keeps running. Rebuilds share a
-    session: only what changed is parsed, rendered and written again."""
+def rebuild_into(site: Path, output: Path) -> tuple[Callable[[], bool], Callable[[], None]]:
+    """A rebuild that reports, and never raises, so the server keeps running, and what to do
+    when quiet between rebuilds. Rebuilds share a session: only what changed is parsed,
+    rendered and written again."""
     session = Session(defer_index=True)
     indexing = threading.Lock()
 
@@ -108,7 +115,7 @@ def rebuild_into(site: Path, output: Path) -> Callable[[], bool]:
               file=sys.stderr, flush=True)
         return True
 
-    return rebuild
+    return rebuild, session.settle
 
 
 class OutputFileHandler(StaticFileHandler):  # type: ignore[misc]
@@ -144,10 +151,10 @@ def exposure_warning(host: str) -> str | None:
 
 def serve(site: Path, output: Path, host: str, port: int) -> None:
     """Build, then serve and watch until interrupted."""
-    rebuild = rebuild_into(site, output)
+    rebuild, settle = rebuild_into(site, output)
     rebuild()
     output.mkdir(parents=True, exist_ok=True)
-    server = Server(watcher=SourceWatcher(site, rebuild))
+    server = Server(watcher=SourceWatcher(site, rebuild, settle))
     server.SFH = OutputFileHandler
     warning = exposure_warning(host)
     if warning:

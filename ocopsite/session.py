@@ -16,6 +16,7 @@ Files are then written in place, each by an atomic rename, and only if their byt
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,17 @@ class Session:
     environment: Any = None  # the Jinja environment, whose compiled templates outlive a build
     defer_index: bool = False  # leave the search index to the caller (serve does it after the reload)
     index_pending: Callable[[], None] | None = None
+
+    def settle(self) -> None:
+        """For a quiet moment between builds (``serve`` calls it once the reload is done):
+        collect the last build's garbage, then set what survives apart (``gc.freeze``). The
+        session keeps a whole site's worth of objects alive, which every full pass of Python's
+        garbage collector during the next rebuild would walk again: about a fifth of a rebuild
+        after one edit at 3,000 products. What is set apart is still freed as usual when no
+        longer used; only cycles among it wait for the next ``settle``."""
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def next_build(self) -> None:
         for memo in (self.files.texts, self.files.yaml, self.records, self.entries):

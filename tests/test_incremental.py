@@ -3,6 +3,7 @@ the rebuilt output is byte for byte what a clean build of the same sources gives
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Callable
@@ -60,6 +61,26 @@ def test_a_rebuild_after_any_edit_equals_a_clean_build(minimal: Path, tmp_path: 
     EDITS[change](minimal)
     build(minimal, output, session=session)
     assert session.counts["rendered"] > 0, "the edit was seen"
+    assert tree(output) == clean_build(minimal, tmp_path / "clean")
+
+
+def test_settling_between_builds_changes_no_output(minimal: Path, tmp_path: Path) -> None:
+    """serve calls Session.settle when quiet: the garbage collector then leaves the session's
+    objects alone, and rebuilds give the same files as ever."""
+    session = Session()
+    output = tmp_path / "served"
+    build(minimal, output, session=session)
+    try:
+        session.settle()
+        assert gc.get_freeze_count() > 10_000, "the session's objects are set apart"
+        EDITS["a product's name"](minimal)
+        build(minimal, output, session=session)
+        session.settle()
+        EDITS["a producer's name"](minimal)
+        build(minimal, output, session=session)
+    finally:
+        gc.unfreeze()
+    assert session.counts["rendered"] > 0
     assert tree(output) == clean_build(minimal, tmp_path / "clean")
 
 
