@@ -3,8 +3,8 @@
 "use strict";
 var SCOPE = self.registration.scope;
 var SITE = "ocopsite " + SCOPE + " ";
-var CACHE = SITE + "ad72e01f6cc2";
-var SHELL = ["./", "manifest.webmanifest", "offline.html", "assets/style.09c98d51a4.css", "assets/site.148187968c.js", "assets/search.9e7a411f94.js", "assets/icons.b9a61f1260.svg", "assets/icon.05981ff045.svg", "vi/", "vi/tim-kiem/", "en/", "en/search/"];
+var CACHE = SITE + "9438fb7c00f5";
+var SHELL = ["./", "manifest.webmanifest", "offline.html", "assets/style.09c98d51a4.css", "assets/site.148187968c.js", "assets/search.fe91f41184.js", "assets/icons.b9a61f1260.svg", "assets/icon.05981ff045.svg", "vi/", "vi/tim-kiem/", "en/", "en/search/"];
 var LANGS = ["vi", "en"];
 var FIXED = /^(assets|media)\/|^pagefind\/(index|filter|fragment)\/|\.pf_meta$/;
 var ANY = { ignoreVary: true };

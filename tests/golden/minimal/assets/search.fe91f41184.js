@@ -91,10 +91,17 @@
   }
 
   async function show(results, from, ticket) {
-    /* Offline, only the results of pages saved on the phone load (see sw.js): show those. */
+    /* Offline, only the results of pages saved on the phone load (see sw.js): show those. A result
+       whose fragment the browser's own cache still holds is left out too if its page is not saved. */
     var settled = await Promise.allSettled(results.slice(from, from + PAGE).map(function (r) { return r.data(); }));
     var page = settled.filter(function (s) { return s.status === "fulfilled"; }).map(function (s) { return s.value; });
     if (settled.length && !page.length) throw settled[0].reason;
+    if (!navigator.onLine && window.caches) {
+      var saved = await Promise.all(page.map(function (data) {
+        return caches.match(new URL(data.url, location.href).href, { ignoreSearch: true });
+      }));
+      page = page.filter(function (data, i) { return saved[i]; });
+    }
     if (ticket !== latest) return;
     list.append.apply(list, page.map(card));
     if (window.ocopsite) window.ocopsite.refreshStatus(list);
