@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
-from conftest import QuietHandler
+import yaml
+
+from conftest import REPO, QuietHandler
+
+# The catalogue's sub-folder on its host: the path of base_url in site.yaml ("/ocopsite/").
+SITE = urlsplit(yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))["base_url"]).path
 
 Rules = list[tuple[str, list[tuple[str, str]]]]
 
@@ -99,3 +104,13 @@ def static_host(docroot: Path, site: str) -> Iterator[tuple[str, type[HeadersHan
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextlib.contextmanager
+def catalogue_host(output: Path, docroot: Path) -> Iterator[tuple[str, type[HeadersHandler]]]:
+    """The built catalogue ``output`` at the sub-folder of its base_url (``SITE``) under an empty
+    ``docroot``, as ``static_host`` serves it."""
+    (docroot / SITE.strip("/")).parent.mkdir(parents=True, exist_ok=True)
+    (docroot / SITE.strip("/")).symlink_to(output)
+    with static_host(docroot, SITE) as served:
+        yield served

@@ -6,16 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import yaml
-from hosting import parse_rules, static_host
+from hosting import SITE, catalogue_host, parse_rules
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
-from conftest import REPO
-
-SITE = urlsplit(yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))["base_url"]).path
 HEADER_ONLY = ("frame-ancestors", "report-uri", "sandbox")  # ignored by browsers in a <meta> tag
 PRODUCT = "rong-nho-tach-nuoc-tri-tin"
 
@@ -79,10 +74,7 @@ def test_every_page_carries_the_header_policy_in_a_meta_tag_before_any_resource(
 @pytest.fixture(scope="module")
 def host(catalogue_output: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The catalogue at its sub-folder of base_url, on a host that sends the headers of _headers."""
-    docroot = tmp_path_factory.mktemp("host")
-    (docroot / SITE.strip("/")).parent.mkdir(parents=True, exist_ok=True)
-    (docroot / SITE.strip("/")).symlink_to(catalogue_output)
-    with static_host(docroot, SITE) as (url, _):
+    with catalogue_host(catalogue_output, tmp_path_factory.mktemp("host")) as (url, _):
         yield url
 
 

@@ -12,17 +12,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from hosting import headers_for, parse_rules, static_host
+from hosting import SITE, catalogue_host, headers_for, parse_rules
 from test_http import crawl
 
 from conftest import REPO, free_port, wait_for
 
 BASE_URL = yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))["base_url"]
-SITE = urlsplit(BASE_URL).path
 NGINX = REPO / "deploy" / "nginx.conf"
 NGINX_BIN = shutil.which("nginx") or "/usr/sbin/nginx"  # /usr/sbin is not on every user's PATH
 LONG = "public, max-age=31536000, immutable"
@@ -58,10 +56,7 @@ def rules(catalogue_output: Path) -> list[tuple[str, list[tuple[str, str]]]]:
 
 @pytest.fixture(scope="module")
 def host(catalogue_output: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, type]]:
-    docroot = tmp_path_factory.mktemp("host")
-    (docroot / SITE.strip("/")).parent.mkdir(parents=True, exist_ok=True)
-    (docroot / SITE.strip("/")).symlink_to(catalogue_output)
-    with static_host(docroot, SITE) as served:
+    with catalogue_host(catalogue_output, tmp_path_factory.mktemp("host")) as served:
         yield served
 
 

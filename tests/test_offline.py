@@ -9,11 +9,9 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import yaml
-from hosting import static_host
+from hosting import catalogue_host
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from conftest import REPO, http_server, wait_for
@@ -29,7 +27,6 @@ SAVED = """async () => {
 SEA_GRAPES = "en/products/rong-nho-tach-nuoc-tri-tin/"
 DURIAN = "en/products/sau-rieng-khanh-son/"
 NEVER_OPENED = "en/products/xoai-uc-cam-tan/"
-SITE = urlsplit(yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))["base_url"]).path
 
 
 @contextmanager
@@ -70,10 +67,8 @@ def test_opened_pages_and_their_search_work_offline(browser: Browser, catalogue_
     """On a host that sends the headers of _headers, as in production: search result fragments
     are cached by the browser for a year, so offline the browser's own cache still holds those of
     results seen online; search must still show only the pages that can be opened."""
-    docroot = tmp_path_factory.mktemp("host")
-    (docroot / SITE.strip("/")).parent.mkdir(parents=True, exist_ok=True)
-    (docroot / SITE.strip("/")).symlink_to(catalogue_output)
-    with static_host(docroot, SITE) as (root, _), phone(browser) as (context, page):
+    with catalogue_host(catalogue_output, tmp_path_factory.mktemp("host")) as (root, _), \
+            phone(browser) as (context, page):
         files = search_files(catalogue_output, root, "en")
         page.goto(root + "en/")
         wait_until_saved(page, files["files"] | {root, root + "en/", root + "vi/tim-kiem/", root + "offline.html"})
