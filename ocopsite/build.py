@@ -28,7 +28,7 @@ from ocopsite.parallel import Progress
 from ocopsite.plan import PageSpec, plan_pages
 from ocopsite.qr import CACHE as QR_CACHE
 from ocopsite.qr import cached_qr_svg, qr_file
-from ocopsite.render import Renderer, fingerprint, output_file
+from ocopsite.render import Renderer, digest, fingerprint, output_file
 from ocopsite.search import index_pages, product_pages, reindex
 from ocopsite.session import Rendered, Session
 from ocopsite.urls import Urls, short_link
@@ -45,6 +45,7 @@ class Loaded:
     urls: Urls
     pages: list[PageSpec]
     warnings: list[Problem]
+    templates: dict[str, str]  # each file under templates/, by the name Jinja loads it by, with its digest
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,12 @@ def load(root: Path, today: dt.date | None = None, base_url: str | None = None,
     problems.raise_if_errors()
     catalogue = make_catalogue(site, today or build_date(), problems, session.entries if session else None)
     urls = Urls({code: s.sections for code, s in strings.items()}, site.config.base_url)
-    pages = plan_pages(catalogue, urls, problems)
-    return Loaded(catalogue, strings, urls, pages, problems.warnings)
+    templates = _template_digests(root / "templates")
+    # The build's version (the service worker's cache name): every source text, template and asset,
+    # the day (certificate statuses follow it) and the address; never a file's date or a machine.
+    version = digest(raw.digest, templates, catalogue.today, site.config.base_url)
+    pages = plan_pages(catalogue, urls, problems, version)
+    return Loaded(catalogue, strings, urls, pages, problems.warnings, templates)
 
 
 def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, jobs: int | None = None,
@@ -97,7 +102,7 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, job
     records: list[Product | Producer | TourismSite] = [*site.products, *site.producers, *site.tourism]
     pictures, files = publish(root, (photo for record in records for photo in record.photos))
     global_key = _global_key(loaded, assets, pictures)
-    templates = _template_digests(root / "templates")
+    templates = loaded.templates
     same_templates = session is not None and session.templates == templates
     renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
                         {name: url for name, (url, _) in assets.items()}, pictures,

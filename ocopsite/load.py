@@ -8,6 +8,7 @@ and every value keeps the line it came from.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import stat
 import time
@@ -67,6 +68,7 @@ class Bundle:
     doc: Doc | None
     texts: Mapping[str, Text]
     files: Mapping[str, bytes]
+    digest: bytes = field(default=b"", compare=False)  # of every file's name and text (``RawSite.digest``)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class RawSite:
     categories: Doc | None
     bundles: tuple[Bundle, ...]
     ui: Mapping[str, Doc]
+    digest: str = field(default="", compare=False)
+    """Of the name and text of every file read (YAML, Markdown, the first bytes of other files):
+    equal for equal sources, on any machine, whatever the files' dates."""
 
 
 K = TypeVar("K")
@@ -136,6 +141,9 @@ class Memos:
 
     texts: Memo[str, tuple[tuple[int, ...], str, int]] = field(default_factory=Memo)
     yaml: Reported = field(default_factory=Memo)
+    bundles: Memo[str, tuple[tuple[tuple[str, tuple[int, ...]], ...], int, Bundle, list[Problem]]] = field(
+        default_factory=Memo)
+    """Each bundle by its folder, with the listing and ``lstat`` of its files when it was read."""
 
 
 def load_site(root: Path, problems: Problems, memos: Memos | None = None) -> RawSite:
@@ -150,15 +158,15 @@ def load_site(root: Path, problems: Problems, memos: Memos | None = None) -> Raw
     reader = _Reader(root, problems, memos)
     bundles = reader.all_bundles()
     ui_dir = root / "templates" / "i18n"
-    ui = {p.stem: d for p in sorted(ui_dir.glob("*.yaml")) if (d := reader.yaml(p)) is not None}
-    return RawSite(
-        root=root,
-        config=reader.yaml(root / "site.yaml", required=True),
-        places=reader.yaml(root / "content" / "places.yaml", required=True),
-        categories=reader.yaml(root / "content" / "categories.yaml", required=True),
-        bundles=tuple(bundles),
-        ui=ui,
-    )
+    digest = hashlib.sha256()
+    ui = {p.stem: d for p in sorted(ui_dir.glob("*.yaml")) if (d := reader.yaml(p, digest=digest)) is not None}
+    config = reader.yaml(root / "site.yaml", required=True, digest=digest)
+    places = reader.yaml(root / "content" / "places.yaml", required=True, digest=digest)
+    categories = reader.yaml(root / "content" / "categories.yaml", required=True, digest=digest)
+    for bundle in bundles:
+        digest.update(bundle.digest)
+    return RawSite(root=root, config=config, places=places, categories=categories, bundles=tuple(bundles), ui=ui,
+                   digest=digest.hexdigest())
 
 
 class _Reader:
@@ -238,8 +246,9 @@ class _Reader:
             folder = folder.parent
         return True
 
-    def yaml(self, path: Path, required: bool = False) -> Doc | None:
-        """Parse a YAML file, reporting syntax errors and duplicate keys."""
+    def yaml(self, path: Path, required: bool = False, digest: Any = None) -> Doc | None:
+        """Parse a YAML file, reporting syntax errors and duplicate keys. ``digest``: a hash to
+        update with the file's name and text."""
         try:
             info = os.lstat(path)  # a symbolic link is found here, and refused by ``read``
         except OSError:
@@ -250,6 +259,8 @@ class _Reader:
         text = self.read(path, MAX_YAML_BYTES, info)
         if text is None:
             return None
+        if digest is not None:
+            _hash(digest, name, text)
         memo = self.memos.yaml if self.memos else None
         return remembered(memo, (name, text), self.problems, lambda problems: parse_yaml(name, text, problems))
 
@@ -265,27 +276,50 @@ class _Reader:
             found.append(bundle)
         return found
 
-    def folders(self, section: str) -> list[Path]:
+    def folders(self, section: str) -> list[str]:
         folder = self.root / "content" / section
         if not self.inside(folder) or not self.plain_file(folder) or not folder.is_dir():
             return []
         found = []
         for entry in _listing(folder):  # what each entry is comes with the listing: no stat for it
-            path = Path(entry.path)
-            if entry.name.startswith(".") or not self.plain_file(path, entry.is_symlink()):
+            if entry.name.startswith(".") or not self.plain_file(Path(entry.path), entry.is_symlink()):
                 continue
             if not entry.is_dir(follow_symlinks=False):
-                self.problems.error(self.rel(path), 0, f"content/{section}/ holds only folders, one per bundle")
+                self.problems.error(self.rel(Path(entry.path)), 0,
+                                    f"content/{section}/ holds only folders, one per bundle")
                 continue
-            found.append(path)
+            found.append(entry.path)
         return found
 
-    def bundle(self, section: str, folder: Path) -> Bundle:
+    def bundle(self, section: str, folder: str) -> Bundle:
+        """A bundle, read. With memos, the very same Bundle as last time when the folder lists the
+        same files with the same ``lstat`` signatures (none too recent to trust), its problems then
+        being reported again: a bundle's files are then not even opened."""
+        if self.memos is None:
+            return self.read_bundle(section, Path(folder), _listing(folder))
+        with os.scandir(folder) as entries:
+            listing = list(entries)  # in the folder's own order: a new order only costs a reading
+        signature = tuple((e.name, _signature(e.stat(follow_symlinks=False))) for e in listing)
+        known = self.memos.bundles.get(folder)
+        if known is not None and known[0] == signature and all(mtime < known[1] - RACY_NS
+                                                                 for _, (_, _, mtime, *_) in signature):
+            self.problems.items.extend(known[3])
+            return known[2]
+        read_at = time.time_ns()
+        own = Problems()
+        found = _Reader(self.root, own, self.memos).read_bundle(section, Path(folder),
+                                                                sorted(listing, key=lambda e: e.name))
+        self.problems.items.extend(own.items)
+        self.memos.bundles.put(folder, (signature, read_at, found, own.items))
+        return found
+
+    def read_bundle(self, section: str, folder: Path, listing: list[os.DirEntry[str]]) -> Bundle:
         main = BUNDLE_FILES[section]
-        doc = self.yaml(folder / main, required=True) if main else None
+        digest = hashlib.sha256()
+        doc = self.yaml(folder / main, required=True, digest=digest) if main else None
         texts: dict[str, Text] = {}
         files: dict[str, bytes] = {}
-        for entry in _listing(folder):
+        for entry in listing:
             if entry.name.startswith(".") or entry.name == main or entry.is_dir(follow_symlinks=False):
                 continue
             path = Path(entry.path)
@@ -294,9 +328,11 @@ class _Reader:
                 text = self.read(path, MAX_MARKDOWN_BYTES, info)
                 if text is not None and text.strip():  # an empty file is a missing text
                     texts[entry.name[:-3]] = Text(self.rel(path), text)
+                    _hash(digest, texts[entry.name[:-3]].path, text)
             elif (head := self.head(path)) is not None:
                 files[entry.name] = head
-        return Bundle(section, folder.name, self.rel(folder), doc, texts, files)
+                digest.update(b"%s\0%s\0" % (entry.name.encode(), head))
+        return Bundle(section, folder.name, self.rel(folder), doc, texts, files, digest.digest())
 
     def head(self, path: Path) -> bytes | None:
         """The first bytes of a file of the bundle (enough to tell an image), if it may be used."""
@@ -313,7 +349,16 @@ class _Reader:
         return None
 
 
-def _listing(folder: Path) -> list[os.DirEntry[str]]:
+def _signature(info: os.stat_result) -> tuple[int, ...]:
+    """What tells that a file changed without reading it (its mtime third)."""
+    return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode
+
+
+def _hash(digest: Any, name: str, text: str) -> None:
+    digest.update(b"%s\0%s\0" % (name.encode(), text.encode("utf-8", "surrogatepass")))
+
+
+def _listing(folder: Path | str) -> list[os.DirEntry[str]]:
     """The entries of a folder, by name."""
     with os.scandir(folder) as entries:
         return sorted(entries, key=lambda entry: entry.name)
@@ -336,7 +381,7 @@ def decode(name: str, data: bytes, problems: Problems) -> str | None:
     return None
 
 
-def _read_bundle(root: Path, section: str, folder: Path) -> tuple[Bundle, list[Problem]]:
+def _read_bundle(root: Path, section: str, folder: str) -> tuple[Bundle, list[Problem]]:
     """One bundle, read in a worker process, with the problems found reading it."""
     problems = Problems()
     return _Reader(root, problems).bundle(section, folder), problems.items

@@ -49,8 +49,9 @@ class PageSpec:
         return self.lang is not None
 
 
-def plan_pages(cat: Catalogue, urls: Urls, problems: Problems) -> list[PageSpec]:
-    """Every page and file of the site, in a stable order."""
+def plan_pages(cat: Catalogue, urls: Urls, problems: Problems, version: str = "") -> list[PageSpec]:
+    """Every page and file of the site, in a stable order. ``version``: the build's, which the
+    service worker names its cache after."""
     pages: list[PageSpec] = []
     figures = stats.compute(cat)
     for lang in cat.site.config.languages:
@@ -61,7 +62,8 @@ def plan_pages(cat: Catalogue, urls: Urls, problems: Problems) -> list[PageSpec]
     pages.append(PageSpec("sitemap.xml", "sitemap.xml", data={"sitemap": _sitemap(cat, urls, pages)}))
     pages.append(PageSpec("robots.txt", "robots.txt"))
     pages.append(PageSpec("manifest.webmanifest", "manifest.webmanifest"))
-    pages.append(PageSpec("sw.js", "sw.js"))  # the service worker: at the root, so that its scope is the site
+    # the service worker: at the root, so that its scope is the site
+    pages.append(PageSpec("sw.js", "sw.js", data={"version": version}))
     pages.append(PageSpec("offline.html", "offline.html"))  # what it shows for a page not saved offline
     pages.extend(PageSpec(feed(lang.code), "feed.xml", lang.code) for lang in cat.site.config.languages)
     _check_body_links(cat, pages, problems)

@@ -43,8 +43,7 @@ def fingerprint(assets_dir: Path) -> dict[str, tuple[str, bytes]]:
 
 
 def digest(*values: Any) -> str:
-    """A short digest of values, by their representation: the build version in ``sw.js``, which a
-    page gets from everything it is made from (handed whole, they are watched in full)."""
+    """A short digest of values, by their representation (the build's version)."""
     return hashlib.sha256(repr(values).encode()).hexdigest()[:12]
 
 
@@ -132,7 +131,7 @@ class Renderer:
         self.env.globals.update(cat=cat, site=cat.site.config, languages=cat.site.config.languages,
                                 strings=strings, short_link=short_link, qr_file=qr_file,
                                 root_path=urlsplit(cat.site.config.base_url).path, star_levels=STAR_LEVELS,
-                                icon_for=self.icon_for, digest=digest)
+                                icon_for=self.icon_for)
 
     def track(self) -> None:
         """Record what each page reads from now on (see ``render_tracked``)."""

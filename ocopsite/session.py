@@ -67,7 +67,7 @@ class Session:
         gc.freeze()
 
     def next_build(self) -> None:
-        for memo in (self.files.texts, self.files.yaml, self.records, self.entries):
+        for memo in (self.files.texts, self.files.yaml, self.files.bundles, self.records, self.entries):
             memo.next_build()
 
     def reusable(self, cat: Catalogue, global_key: Any,

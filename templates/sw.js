@@ -16,11 +16,12 @@
       build, and all fragments (8 MB per language at 18,000 products) never are: offline, search
       finds the pages that were opened.
     - The cache is named after the site's address and the build version, a digest of what the
-      pages are made from (content, certificate statuses, UI strings, the assets' fingerprints),
-      so that a new build changes this file; the browser then installs the new worker, which takes
-      over at once and deletes the caches of other builds of this site, never those of another
-      site on the same host. A change to templates alone keeps the version: pages are fresh online
-      anyway, and a saved copy is replaced the next time it is opened with a connection.
+      pages are made from (every text under content/, site.yaml, the UI strings, the templates and
+      assets, the day, which certificate statuses follow), so that a new build changes this file;
+      the browser then installs the new worker, which takes over at once and deletes the caches of
+      other builds of this site, never those of another site on the same host. A photo replaced
+      by another under the same file name keeps the version: pages are fresh online anyway, and a
+      saved copy is replaced the next time it is opened with a connection.
     - Under `ocopsite serve`, pages come from the network first, so that every edit shows at once.
 -#}
 {%- set saved = namespace(shell=['./', 'manifest.webmanifest', 'offline.html']) -%}
@@ -36,7 +37,7 @@
 "use strict";
 var SCOPE = self.registration.scope;
 var SITE = "ocopsite " + SCOPE + " ";
-var CACHE = SITE + {{ digest(cat.site, cat.products | map(attribute='status') | list, strings, shell) | tojson }};
+var CACHE = SITE + {{ version | tojson }};
 var SHELL = {{ shell | tojson }};
 var LANGS = {{ languages | map(attribute='code') | list | tojson }};
 var FIXED = /^(assets|media)\/|^pagefind\/(index|filter|fragment)\/|\.pf_meta$/;

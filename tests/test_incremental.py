@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,19 @@ import pytest
 
 from conftest import add_photos, camera_jpeg, tree
 from ocopsite.build import build
+from ocopsite.errors import Problems
+from ocopsite.load import Memos, load_site
 from ocopsite.session import Session
+
+
+@pytest.fixture(autouse=True)
+def aged(minimal: Path) -> None:
+    """Files last changed an hour ago, as an editor's are: a fresh copy is too recent for its
+    dates to be trusted (``load.RACY_NS``), so rebuilds would read every file again and the
+    paths that skip unchanged files would go untested."""
+    old = time.time() - 3600
+    for path in minimal.rglob("*"):
+        os.utime(path, (old, old), follow_symlinks=False)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -147,8 +160,36 @@ def test_a_template_edit_renders_again_only_the_pages_that_use_it(minimal: Path,
     edit(minimal / "templates/stats.html", "<h1>{{ t('stats.title') }}</h1>",
          "<h1 class=\"x\">{{ t('stats.title') }}</h1>")
     build(minimal, tmp_path / "out", session=session)
-    assert session.counts["rendered"] == 2, "the statistics page, in each language"
+    assert session.rendered == {"vi/thong-ke/index.html", "en/statistics/index.html", "sw.js"}, \
+        "the statistics page in each language, and the service worker, whose version follows the templates"
     edit(minimal / "templates/_macros.html", "{% macro stars(n) -%}", "{% macro stars(n) -%}\n")
     build(minimal, tmp_path / "out", session=session)
     assert session.counts["rendered"] > 40, "the macros are imported by every page"
     assert tree(tmp_path / "out") == clean_build(minimal, tmp_path / "clean")
+
+
+def test_an_unchanged_bundle_is_not_read_again_unless_its_dates_are_too_recent(minimal: Path) -> None:
+    memos = Memos()
+    first = load_site(minimal, Problems(), memos)
+    memos.bundles.next_build()
+    again = load_site(minimal, Problems(), memos)
+    assert all(a is b for a, b in zip(first.bundles, again.bundles, strict=True))
+    edit(minimal / "content/products/alpha/en.md", "", "Now in glass bottles.\n\n")
+    memos.bundles.next_build()
+    edited = load_site(minimal, Problems(), memos)
+    changed = [a.slug for a, b in zip(again.bundles, edited.bundles, strict=True) if a is not b]
+    assert changed == ["alpha"]
+    assert edited.bundles[0].texts["en"].text.startswith("Now in glass bottles.")
+    memos.bundles.next_build()
+    recent = load_site(minimal, Problems(), memos)
+    assert recent.bundles[0] is not edited.bundles[0], "a file changed in the last 2 s is read again"
+    assert recent.digest == edited.digest != again.digest
+
+
+def test_the_source_digest_is_the_same_however_the_files_were_read(minimal: Path) -> None:
+    memos = Memos()
+    served = load_site(minimal, Problems(), memos)
+    memos.bundles.next_build()
+    assert load_site(minimal, Problems(), memos).digest == served.digest == load_site(minimal, Problems()).digest
+    edit(minimal / "content/products/alpha/en.md", "", " ")
+    assert load_site(minimal, Problems()).digest != served.digest, "a space is a change"
