@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from ocopsite import parallel
-from ocopsite.catalogue import Catalogue, make_catalogue
+from ocopsite.catalogue import Catalogue, make_catalogue, update_catalogue
 from ocopsite.checker import base_url
 from ocopsite.errors import Problem, Problems, SiteError
 from ocopsite.i18n import Strings, load_strings
@@ -25,7 +25,7 @@ from ocopsite.links import broken_links, link_targets
 from ocopsite.load import load_site
 from ocopsite.model import Producer, Product, TourismSite
 from ocopsite.parallel import Progress
-from ocopsite.plan import PageSpec, plan_pages
+from ocopsite.plan import PageSpec, plan_pages, replan
 from ocopsite.qr import CACHE as QR_CACHE
 from ocopsite.qr import cached_qr_svg, qr_file
 from ocopsite.render import Renderer, digest, fingerprint, output_file
@@ -46,6 +46,7 @@ class Loaded:
     pages: list[PageSpec]
     warnings: list[Problem]
     templates: dict[str, str]  # each file under templates/, by the name Jinja loads it by, with its digest
+    catalogue_problems: list[Problem]  # what making the catalogue reported (for ``update_catalogue``)
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,24 @@ def load(root: Path, today: dt.date | None = None, base_url: str | None = None,
         site = replace(site, config=replace(site.config, base_url=_base_url(base_url)))
     strings = load_strings(raw.ui, site.config, problems)
     problems.raise_if_errors()
-    catalogue = make_catalogue(site, today or build_date(), problems, session.entries if session else None)
+    today = today or build_date()
     urls = Urls({code: s.sections for code, s in strings.items()}, site.config.base_url)
     templates = _template_digests(root / "templates")
     # The build's version (the service worker's cache name): every source text, template and asset,
     # the day (certificate statuses follow it) and the address; never a file's date or a machine.
-    version = digest(raw.digest, templates, catalogue.today, site.config.base_url)
-    pages = plan_pages(catalogue, urls, problems, version)
-    return Loaded(catalogue, strings, urls, pages, problems.warnings, templates)
+    version = digest(raw.digest, templates, today, site.config.base_url)
+    start = len(problems.items)
+    last: Loaded | None = session.loaded if session else None
+    update = None
+    if session and last and (last.urls.sections, last.urls.base_url) == (urls.sections, urls.base_url):
+        update = update_catalogue(last.catalogue, site, today, problems, last.catalogue_problems, session.entries)
+    if last and update:  # only products changed, and none moved: a few milliseconds
+        catalogue, swap = update
+        pages = replan(last.pages, swap, problems, version)
+    else:
+        catalogue = make_catalogue(site, today, problems, session.entries if session else None)
+        pages = plan_pages(catalogue, urls, problems, version)
+    return Loaded(catalogue, strings, urls, pages, problems.warnings, templates, problems.items[start:])
 
 
 def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, jobs: int | None = None,
@@ -194,6 +205,7 @@ def _remember(session: Session, loaded: Loaded, names: list[str], addresses: dic
     session.pages = pages
     session.qr = {address: files[name] for name, address in addresses.items()}
     session.catalogue = loaded.catalogue
+    session.loaded = loaded
     session.counts = {"rendered": len(rendered), "reused": len(names) + len(addresses) - len(rendered)}
     session.rendered = frozenset(rendered)
 

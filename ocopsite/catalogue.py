@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from ocopsite.errors import Problems, did_you_mean
+from ocopsite.errors import Problem, Problems, did_you_mean
 from ocopsite.load import Doc, Memo
 from ocopsite.model import Group, Localized, Place, Producer, Product, Recognition, Sector, Site, TourismSite
 from ocopsite.slugs import fold
@@ -142,6 +142,70 @@ def make_catalogue(site: Site, today: dt.date, problems: Problems,
     )
 
 
+def placement(product: Product) -> tuple[Any, ...]:
+    """Everything of a product that decides which lists it is in, where it stands in them and
+    what they and the statistics page count. An edit that keeps it changes only the product's
+    own entry (see ``update_catalogue``)."""
+    return (product.slug, product.name, product.stars, product.category, product.producer, product.place,
+            product.sold_at, product.recognition, bool(product.shops))
+
+
+def update_catalogue(old: Catalogue, site: Site, today: dt.date, problems: Problems, old_problems: list[Problem],
+                     entries_memo: Memo[tuple[Any, ...], Entry] | None = None
+                     ) -> tuple[Catalogue, dict[int, Entry]] | None:
+    """What ``make_catalogue`` would make, made from ``old`` (the last build's, which reported
+    ``old_problems``) in a few milliseconds, when only products changed and none of them changed
+    its ``placement``: every list stays as it was, with each edited product's new entry in place
+    of its old one. Also the new entries, by the ``id`` of the ones they replace. None when the
+    edit is of another kind: then the catalogue must be made again."""
+    before = old.site
+    if old.today != today or before.config != site.config or len(before.products) != len(site.products):
+        return None
+    records: tuple[tuple[tuple[Any, ...], tuple[Any, ...]], ...] = (
+        (before.producers, site.producers), (before.tourism, site.tourism), (before.places, site.places),
+        (before.sectors, site.sectors), (before.pages, site.pages))
+    for old_records, new_records in records:
+        if len(old_records) != len(new_records) or any(a is not b for a, b in zip(old_records, new_records,
+                                                                                   strict=True)):
+            return None
+    changed = [(a, b) for a, b in zip(before.products, site.products, strict=True) if a is not b]
+    if any(placement(a) != placement(b) for a, b in changed):
+        return None
+    if entries_memo is not None:
+        entries_memo.carry()
+    own = Problems()
+    refs = _References(site, own, entries_memo)
+    last = {e.slug: e for e in old.products}
+    swap: dict[int, Entry] = {}
+    for was, now in changed:
+        entry = refs.entry(now, today)
+        if entry is None:
+            return None
+        replaced = last[was.slug]
+        if entries_memo is not None:
+            entries_memo.drop(_entry_key(replaced))
+        swap[id(replaced)] = entry
+    edited = {now.doc.path for _, now in changed}
+    problems.items.extend(p for p in old_problems if p.path not in edited)
+    problems.items.extend(own.items)
+    views = {code: _swapped_view(view, swap) for code, view in old.views.items()}
+    first = views[site.config.default_language.code]
+    return replace(old, site=site, products=first.products, views=views, recent=_swapped(old.recent, swap)), swap
+
+
+def _swapped(entries: tuple[Entry, ...], swap: Mapping[int, Entry]) -> tuple[Entry, ...]:
+    return tuple([swap.get(id(e), e) for e in entries])
+
+
+def _swapped_view(view: View, swap: Mapping[int, Entry]) -> View:
+    def lists(by: Mapping[Any, tuple[Entry, ...]]) -> dict[Any, tuple[Entry, ...]]:
+        return {key: _swapped(entries, swap) for key, entries in by.items()}
+
+    return replace(view, products=_swapped(view.products, swap), by_stars=lists(view.by_stars),
+                   by_group=lists(view.by_group), by_place=lists(view.by_place), by_producer=lists(view.by_producer),
+                   by_tourism=lists(view.by_tourism), top=_swapped(view.top, swap))
+
+
 def make_view(entries: list[Entry], site: Site, chain: tuple[str, ...]) -> View:
     """Every list of the site, sorted for readers of the first language of ``chain``."""
     def by_name(name: Localized, slug: str) -> tuple[str, str]:
@@ -210,12 +274,18 @@ class _References:
         status = certificate_status(product.recognition, today, self.site.config.expiring_soon_days)
         if status.code == "expired":
             self.problems.warning(doc.path, doc.line("recognition"), "the certificate has expired")
-        parts = (product, producer, place, group, self.sectors[group.sector], tuple(self.tourism[t] for t in sold))
+        entry = Entry(product, producer, place, group, self.sectors[group.sector], tuple(self.tourism[t] for t in sold),
+                      status)
         if self.memo is None:
-            return Entry(*parts, status)
-        key = (*(id(part) for part in parts[:5]), *(id(t) for t in parts[5]), status)
+            return entry
+        key = _entry_key(entry)
         found = self.memo.get(key)
-        return found if found is not None else self.memo.put(key, Entry(*parts, status))
+        return found if found is not None else self.memo.put(key, entry)
+
+
+def _entry_key(e: Entry) -> tuple[Any, ...]:
+    """An entry's key in the memo: the identity of each record it is made of, and its status."""
+    return id(e.product), id(e.producer), id(e.place), id(e.group), id(e.sector), *map(id, e.sold_at), e.status
 
 
 def _warn_unused(site: Site, entries: list[Entry], problems: Problems) -> None:

@@ -111,6 +111,14 @@ class Memo(Generic[K, V]):
         self.now[key] = value
         return value
 
+    def carry(self) -> None:
+        """Keep for the next build all that was kept for this one (what this build does not look
+        up is then still known: see ``catalogue.update_catalogue``)."""
+        self.now.update((key, value) for key, value in self.last.items() if key not in self.now)
+
+    def drop(self, key: K) -> None:
+        self.now.pop(key, None)
+
     def next_build(self) -> None:
         self.last, self.now = self.now, {}
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ocopsite import stats
-from ocopsite.catalogue import STAR_LEVELS, Catalogue
+from ocopsite.catalogue import STAR_LEVELS, Catalogue, Entry
 from ocopsite.errors import Problems
 from ocopsite.model import FreePage, Producer, Product, TourismSite
 from ocopsite.urls import Key, Urls, feed, short_link
@@ -66,10 +66,31 @@ def plan_pages(cat: Catalogue, urls: Urls, problems: Problems, version: str = ""
     pages.append(PageSpec("sw.js", "sw.js", data={"version": version}))
     pages.append(PageSpec("offline.html", "offline.html"))  # what it shows for a page not saved offline
     pages.extend(PageSpec(feed(lang.code), "feed.xml", lang.code) for lang in cat.site.config.languages)
-    _check_body_links(cat, pages, problems)
+    _check_body_links([*cat.site.products, *cat.site.producers, *cat.site.tourism, *cat.site.pages], pages, problems)
     problems.raise_if_errors()
     pages.append(PageSpec("_headers", "headers.txt", data={"top": _top_level(pages)}))
     return pages
+
+
+def replan(pages: list[PageSpec], swap: Mapping[int, Entry], problems: Problems, version: str = "") -> list[PageSpec]:
+    """What ``plan_pages`` would give for a catalogue that ``catalogue.update_catalogue`` made
+    from the one ``pages`` were planned for: the same pages (no product moved), each showing the
+    new entries in place of those they replace (``swap``, by the ``id`` of the old ones), and
+    the new ``version``. The new entries' Markdown links are checked."""
+    planned = []
+    for page in pages:
+        data = page.data
+        entry, listed = data.get("entry"), data.get("entries")
+        if entry is not None and id(entry) in swap:
+            page = replace(page, data={**data, "entry": swap[id(entry)]})
+        elif listed is not None and any(id(e) in swap for e in listed):
+            page = replace(page, data={**data, "entries": tuple([swap.get(id(e), e) for e in listed])})
+        elif page.template == "sw.js":
+            page = replace(page, data={**data, "version": version})
+        planned.append(page)
+    _check_body_links([e.product for e in swap.values()], planned, problems)
+    problems.raise_if_errors()
+    return planned
 
 
 def _language_pages(cat: Catalogue, urls: Urls, lang: str, figures: stats.Stats,
@@ -132,14 +153,12 @@ def _top_level(pages: list[PageSpec]) -> tuple[str, ...]:
     return tuple(sorted(names | ({"index.html"} if "" in names else set())))
 
 
-def _check_body_links(cat: Catalogue, pages: list[PageSpec], problems: Problems) -> None:
+def _check_body_links(records: Iterable[Product | Producer | TourismSite | FreePage], pages: list[PageSpec],
+                      problems: Problems) -> None:
     """Markdown may link to any page of the site by its path from the root."""
-    known = {"/" + p.url for p in pages}
-    records: list[Product | Producer | TourismSite | FreePage] = [
-        *cat.site.products, *cat.site.producers, *cat.site.tourism, *cat.site.pages]
-    bodies = [r.body for r in records]
-    for body in bodies:
-        for link in body.links:
-            target = link.target.split("#")[0].split("?")[0]
-            if target not in known:
+    links = [link for record in records for link in record.body.links]
+    known = {"/" + p.url for p in pages} if links else set()
+    for link in links:
+        target = link.target.split("#")[0].split("?")[0]
+        if target not in known:
                 problems.error(link.path, link.line, f"link to '{link.target}': no such page on this site")

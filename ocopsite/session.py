@@ -46,6 +46,7 @@ class Session:
     pages: dict[str, Rendered] = field(default_factory=dict)
     qr: dict[str, bytes] = field(default_factory=dict)
     catalogue: Catalogue | None = None
+    loaded: Any = None  # the last build's ``build.Loaded``: its catalogue, plan and what they reported
     globals: Any = None
     templates: Mapping[str, str] = field(default_factory=dict)
     written: dict[str, bytes] = field(default_factory=dict)

@@ -46,7 +46,7 @@ def validate_site(raw: RawSite, problems: Problems, memo: RecordMemo | None = No
         tourism=_bundles(raw, "tourism", codes, problems, tourism_site, memo),
         places=_memoized(memo, places, raw.places, codes, problems) if raw.places else (),
         sectors=_memoized(memo, sectors, raw.categories, codes, problems) if raw.categories else (),
-        pages=tuple(p for b in raw.bundles if b.section == "pages" if (p := free_page(b, raw, codes, problems))),
+        pages=tuple(p for b in raw.bundles if b.section == "pages" if (p := free_page(b, raw, codes, problems, memo))),
     )
     problems.raise_if_errors()
     return site
@@ -227,10 +227,17 @@ def _no_duplicates(doc: Doc, keys: list[tuple[int | str, ...]], problems: Proble
         seen.setdefault(slug, line)
 
 
-def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Problems) -> FreePage | None:
-    """A free page: each language's Markdown starts with its ``# Title``."""
+def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Problems,
+              memo: RecordMemo | None = None) -> FreePage | None:
+    """A free page: each language's Markdown starts with its ``# Title``. With ``memo``, the very
+    same page as last time for the very same bundle (see ``load``)."""
     if not _bundle_ok(bundle, raw, codes, problems):
         return None
+    return remembered(memo, ("pages", id(bundle), codes), problems,
+                      lambda own: _free_page(bundle, codes, own), keep=bundle)
+
+
+def _free_page(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> FreePage | None:
     if codes[0] not in bundle.texts:
         problems.error(f"{bundle.folder}/{codes[0]}.md", 0, f"missing: a page needs its '{codes[0]}' text")
         return None

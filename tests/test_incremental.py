@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import add_photos, camera_jpeg, tree
-from ocopsite.build import build
+from ocopsite.build import build, load
 from ocopsite.errors import Problems
 from ocopsite.load import Memos, load_site
 from ocopsite.session import Session
@@ -193,3 +193,31 @@ def test_the_source_digest_is_the_same_however_the_files_were_read(minimal: Path
     assert load_site(minimal, Problems(), memos).digest == served.digest == load_site(minimal, Problems()).digest
     edit(minimal / "content/products/alpha/en.md", "", " ")
     assert load_site(minimal, Problems()).digest != served.digest, "a space is a change"
+
+
+@pytest.mark.parametrize(("change", "moved"), [
+    ("a product's summary", False),
+    ("lines moved in a product with an expired certificate", False),
+    ("a product's stars", True),
+])
+def test_an_edit_that_moves_no_product_updates_the_catalogue_in_place(minimal: Path, tmp_path: Path, change: str,
+                                                                      moved: bool) -> None:
+    """Such an edit keeps every list (``catalogue.update_catalogue``, ``plan.replan``): what it
+    gives must equal what the catalogue and plan made afresh give, warnings included."""
+    session = Session()
+    build(minimal, tmp_path / "out", session=session)
+    beta = minimal / "content/products/beta/product.yaml"
+    {
+        "a product's summary": lambda: edit(beta, "vi: Rượu nho của", "vi: Rượu vang nho của"),
+        "lines moved in a product with an expired certificate": lambda: edit(beta, "stars: 4", "season: [9]\nstars: 4"),
+        "a product's stars": lambda: edit(beta, "stars: 4", "stars: 5"),
+    }[change]()
+    assert session.loaded is not None
+    last = session.loaded.pages
+    updated = load(minimal, session=session)
+    afresh = load(minimal)
+    assert any(a is b for a, b in zip(last, updated.pages, strict=True)) is not moved, "the pages were kept"
+    assert updated.catalogue == afresh.catalogue
+    assert updated.pages == afresh.pages
+    assert updated.warnings == afresh.warnings
+    assert any("expired" in p.message and p.line == (9 if "lines" in change else 8) for p in updated.warnings)
