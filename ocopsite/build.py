@@ -30,7 +30,7 @@ from ocopsite.qr import CACHE as QR_CACHE
 from ocopsite.qr import cached_qr_svg, qr_file
 from ocopsite.render import Renderer, digest, fingerprint, output_file
 from ocopsite.search import index_pages, product_pages, reindex
-from ocopsite.session import Rendered, Session
+from ocopsite.session import Session
 from ocopsite.urls import Urls, short_link
 from ocopsite.validate import validate_site
 from ocopsite.write import write_changes, write_output
@@ -115,20 +115,21 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, job
     global_key = _global_key(loaded, assets, pictures)
     templates = loaded.templates
     same_templates = session is not None and session.templates == templates
+    reuse, fragments = session.reusable(loaded.catalogue, global_key, templates) if session else (None, None)
     renderer = Renderer(root / "templates", loaded.catalogue, loaded.strings, loaded.urls,
                         {name: url for name, (url, _) in assets.items()}, pictures,
-                        session.environment if session is not None and same_templates else None)
+                        session.environment if session is not None and same_templates else None, fragments)
     if session is not None:
         session.environment = renderer.env
     files.update((url, data) for url, data in assets.values())
     names = [output_file(page) for page in loaded.pages]
     addresses = {qr_file(e.slug): loaded.urls.absolute(short_link(e.slug)) for e in loaded.catalogue.products}
-    known = set(files) | set(names) | set(addresses)
-    reuse = session.reusable(loaded.catalogue, global_key, templates) if session else None
+    known = frozenset(files).union(names, addresses)
+    same_files = session is not None and known == session.known  # then every link that worked still does
     todo: list[tuple[str, Callable[[], Any]]] = []
     for name, page in zip(names, loaded.pages, strict=True):
         last = reuse(name, page) if reuse else None
-        if last is not None and last.links <= known:
+        if last is not None and (same_files or last.links <= known):
             files[name] = last.data
             continue
         job = functools.partial(renderer.render_tracked if session else renderer.render, page)
@@ -162,11 +163,12 @@ def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, job
         raise SiteError(broken)
     if session is not None:
         _remember(session, loaded, names, addresses, rendered, files)
-        session.globals, session.templates = global_key, templates
+        session.globals, session.templates, session.known = global_key, templates, known
+        session.fragments = renderer.fragments
     return files
 
 
-def _output(root: Path, name: str, job: Callable[[], Any], known: set[str]
+def _output(root: Path, name: str, job: Callable[[], Any], known: frozenset[str]
             ) -> tuple[bytes | None, list[Problem], Any, frozenset[str]]:
     """One output file, what it read, where its links lead and which of them are broken; or None
     and the template error, located."""
@@ -196,10 +198,11 @@ def _template_digests(folder: Path) -> dict[str, str]:
 def _remember(session: Session, loaded: Loaded, names: list[str], addresses: dict[str, str],
               rendered: dict[str, tuple[bytes, Any, frozenset[str]]], files: dict[str, bytes]) -> None:
     pages = {}
+    shared = {last.depends: last.depends for last in session.pages.values()} if rendered else {}
     for name, page in zip(names, loaded.pages, strict=True):
         if name in rendered:
             data, reads, targets = rendered[name]
-            pages[name] = Rendered(page, data, reads, targets)
+            pages[name] = session.remember(page, data, reads, targets, shared)
         else:
             pages[name] = session.pages[name]
     session.pages = pages

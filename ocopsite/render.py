@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,9 +102,12 @@ class Renderer:
 
     def __init__(self, templates: Path, cat: Catalogue, strings: Mapping[str, Strings], urls: Urls,
                  assets: Mapping[str, str], pictures: Mapping[Photo, Picture],
-                 environment: TrackingEnvironment | None = None) -> None:
+                 environment: TrackingEnvironment | None = None,
+                 fragments: dict[tuple[Any, ...], Fragment] | None = None) -> None:
         """``environment``: one from an earlier build of the same templates, whose compiled
-        templates are reused (``serve``)."""
+        templates are reused (``serve``); ``fragments``: the shared fragments of an earlier build
+        with the same templates and global inputs, none of which read a part of the catalogue
+        that changed since (``Session.fragments``)."""
         self.cat = cat
         self.pictures = pictures
         self.strings = strings
@@ -123,8 +127,7 @@ class Renderer:
         if environment is None:
             self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
             self.env.filters["current"] = _mark_current
-        self.fragments: dict[tuple[Any, ...], Markup] = {}
-        self.fragment_reads: dict[tuple[Any, ...], frozenset[tuple[Any, ...]]] = {}
+        self.fragments: dict[tuple[Any, ...], Fragment] = fragments if fragments is not None else {}
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.icons = _symbol_ids(templates / "assets" / "icons.svg")
         self.default_image = _image_size(templates / "assets" / "share.png")
@@ -171,19 +174,22 @@ class Renderer:
         return ROOT + (inside or "./")
 
     def cached(self, *key: Any, caller: Callable[[], str]) -> Markup:
-        """A fragment rendered once per build for each ``key`` (a language, say) and reused by every
-        page: the same idea as Hugo's ``partialCached``. Its links must come from ``rooted``, which
-        works from any page; ``key`` must name everything else the fragment shows."""
-        found = self.fragments.get(key)
-        if found is None:
+        """A fragment rendered once for each ``key`` (a language, say) and reused by every page:
+        the same idea as Hugo's ``partialCached``. Its links must come from ``rooted``, which works
+        from any page; ``key`` must name everything else the fragment shows. Texts and numbers in
+        ``key`` count by value, anything else (a product's entry) by identity: the fragment is
+        reused while it is the very same object, which for an entry means until its product, or
+        a record it refers to, changes (``catalogue``). So ``serve`` keeps fragments from one build
+        to the next (a product's card is rendered again only when it changes)."""
+        index = tuple(part if isinstance(part, str | int) else ("id", id(part)) for part in key)
+        found = self.fragments.get(index)
+        if found is None or not found.holds(key):
             outer, self.env.reads = self.env.reads, (set() if self.env.reads is not None else None)
-            found = Markup(caller())
-            self.fragment_reads[key] = frozenset(self.env.reads or ())
-            self.fragments[key] = found
+            found = self.fragments[index] = Fragment(Markup(caller()), frozenset(self.env.reads or ()), key)
             self.env.reads = outer
         if self.env.reads is not None:
-            self.env.reads.update(self.fragment_reads[key])
-        return found
+            self.env.reads.update(found.reads)
+        return found.markup
 
     def context(self, page: PageSpec) -> dict[str, Any]:
         lang = self.languages[page.lang] if page.lang else self.cat.site.config.default_language
@@ -282,6 +288,28 @@ class Renderer:
         html, used = value.html.get(lang.chain)
         html = INTERNAL_HREF.sub(lambda m: f'href="{relative(here, m.group(1))}"', html)
         return Markup(html if used == lang.code else f'<div lang="{used}">{html}</div>')
+
+
+class Fragment:
+    """A shared fragment (``Renderer.cached``): its markup, the parts of the catalogue it read,
+    and the objects its key names by identity, held weakly (when one is gone, so is the fragment;
+    its id may since name another object)."""
+
+    __slots__ = ("held", "markup", "reads")
+
+    def __init__(self, markup: Markup, reads: frozenset[tuple[Any, ...]], key: tuple[Any, ...]) -> None:
+        self.markup = markup
+        self.reads = reads
+        self.held = tuple(weakref.ref(part) for part in key if not isinstance(part, str | int))
+
+    def holds(self, key: tuple[Any, ...]) -> bool:
+        """Whether the objects ``key`` names are the very ones this fragment was made for."""
+        objects = [part for part in key if not isinstance(part, str | int)]
+        return len(objects) == len(self.held) and all(ref() is part
+                                                      for ref, part in zip(self.held, objects, strict=True))
+
+    def alive(self) -> bool:
+        return all(ref() is not None for ref in self.held)
 
 
 @dataclass(frozen=True)

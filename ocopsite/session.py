@@ -24,6 +24,7 @@ from typing import Any
 from ocopsite.catalogue import Catalogue, Entry
 from ocopsite.load import Memo, Memos, Reported
 from ocopsite.plan import PageSpec
+from ocopsite.render import Fragment
 
 Dependency = tuple[Any, ...]  # ("cat", "groups"), ("view", "en", "products"), ("template", "base.html")…
 
@@ -50,6 +51,8 @@ class Session:
     globals: Any = None
     templates: Mapping[str, str] = field(default_factory=dict)
     written: dict[str, bytes] = field(default_factory=dict)
+    fragments: dict[tuple[Any, ...], Fragment] = field(default_factory=dict)  # the last build's shared fragments
+    known: frozenset[str] = frozenset()  # every file the last build made, which links may lead to
     counts: dict[str, int] = field(default_factory=dict)
     rendered: frozenset[str] = frozenset()  # the files the last build made again
     environment: Any = None  # the Jinja environment, whose compiled templates outlive a build
@@ -67,34 +70,67 @@ class Session:
         gc.collect()
         gc.freeze()
 
+    def remember(self, spec: PageSpec, data: bytes, depends: frozenset[Dependency], links: frozenset[str],
+                 shared: dict[frozenset[Dependency], frozenset[Dependency]]) -> Rendered:
+        """A page as rendered. Pages made from the same templates and parts of the catalogue
+        share one set of dependencies (from ``shared``), which ``reusable`` checks once."""
+        return Rendered(spec, data, shared.setdefault(depends, depends), links)
+
     def next_build(self) -> None:
         for memo in (self.files.texts, self.files.yaml, self.files.bundles, self.records, self.entries):
             memo.next_build()
 
     def reusable(self, cat: Catalogue, global_key: Any,
-                 templates: Mapping[str, str]) -> Callable[[str, PageSpec], Rendered | None]:
-        """A test for this build: the page last rendered for a name, if nothing it depends on
-        changed. ``templates``: each template's digest, by the name Jinja loads it by."""
-        old_cat, old_templates = self.catalogue, self.templates
+                 templates: Mapping[str, str]) -> tuple[Callable[[str, PageSpec], Rendered | None],
+                                                        dict[tuple[Any, ...], Fragment]]:
+        """For this build: a test that gives the page last rendered for a name, if nothing it
+        depends on changed; and the shared fragments (``Renderer.cached``) that may be reused as
+        they are: none unless the templates and global inputs are the same, then those whose
+        objects still exist and which read no part of the catalogue that changed. ``templates``:
+        each template's digest, by the name Jinja loads it by."""
+        old_cat = self.catalogue
         if old_cat is None or global_key != self.globals:
-            return lambda name, spec: None
-        verdicts: dict[Dependency, bool] = {}
-
-        def same(dependency: Dependency) -> bool:
-            if dependency not in verdicts:
-                if dependency[0] == "template":
-                    verdicts[dependency] = old_templates.get(dependency[1]) == templates.get(dependency[1])
-                else:
-                    verdicts[dependency] = _resolve(old_cat, dependency) == _resolve(cat, dependency)
-            return verdicts[dependency]
+            return (lambda name, spec: None), {}
+        unchanged = _Verdicts(old_cat, cat, self.templates, templates)
 
         def check(name: str, spec: PageSpec) -> Rendered | None:
             last = self.pages.get(name)
-            if last is None or last.spec != spec or not all(same(d) for d in last.depends):
+            if last is None or (last.spec is not spec and last.spec != spec):
                 return None
-            return last
+            return last if unchanged(last.depends) else None
 
-        return check
+        fragments = {} if templates != self.templates else {
+            key: fragment for key, fragment in self.fragments.items() if fragment.alive() and unchanged(fragment.reads)}
+        return check, fragments
+
+
+class _Verdicts:
+    """Whether a set of dependencies of the last build is unchanged in this one. Each dependency
+    is compared once; so is each set, by identity (``Session.remember`` shares equal sets)."""
+
+    def __init__(self, old_cat: Catalogue, cat: Catalogue, old_templates: Mapping[str, str],
+                 templates: Mapping[str, str]) -> None:
+        self.old_cat, self.cat = old_cat, cat
+        self.old_templates, self.templates = old_templates, templates
+        self.verdicts: dict[Dependency, bool] = {}
+        self.sets: dict[int, bool] = {}
+        self.keep: list[frozenset[Dependency]] = []  # the sets judged, so that their ids stay theirs
+
+    def __call__(self, depends: frozenset[Dependency]) -> bool:
+        verdict = self.sets.get(id(depends))
+        if verdict is None:
+            verdict = self.sets[id(depends)] = all(self.same(d) for d in depends)
+            self.keep.append(depends)
+        return verdict
+
+    def same(self, dependency: Dependency) -> bool:
+        if dependency not in self.verdicts:
+            if dependency[0] == "template":
+                name = dependency[1]
+                self.verdicts[dependency] = self.old_templates.get(name) == self.templates.get(name)
+            else:
+                self.verdicts[dependency] = _resolve(self.old_cat, dependency) == _resolve(self.cat, dependency)
+        return self.verdicts[dependency]
 
 
 def _resolve(cat: Catalogue, dependency: Dependency) -> Any:

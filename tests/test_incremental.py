@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from conftest import add_photos, camera_jpeg, tree
 from ocopsite.build import build, load
 from ocopsite.errors import Problems
 from ocopsite.load import Memos, load_site
+from ocopsite.render import Renderer
 from ocopsite.session import Session
 
 
@@ -221,3 +223,43 @@ def test_an_edit_that_moves_no_product_updates_the_catalogue_in_place(minimal: P
     assert updated.pages == afresh.pages
     assert updated.warnings == afresh.warnings
     assert any("expired" in p.message and p.line == (9 if "lines" in change else 8) for p in updated.warnings)
+
+
+def test_shared_fragments_outlive_a_build_until_what_they_show_changes(minimal: Path, tmp_path: Path) -> None:
+    """A product's card is rendered again when, and only when, its product changes."""
+    session = Session()
+    build(minimal, tmp_path / "out", session=session)
+
+    def card(slug: str) -> Any:
+        assert session.catalogue is not None
+        entry = next(e for e in session.catalogue.products if e.slug == slug)
+        found = session.fragments[("card", "en", ("id", id(entry)))]
+        assert found.holds(("card", "en", entry))
+        return found
+
+    alpha, gamma = card("alpha"), card("gamma")
+    edit(minimal / "content/products/gamma/product.yaml", "  en: Gamma jam", "  en: Gamma fruit jam")
+    build(minimal, tmp_path / "out", session=session)
+    assert card("alpha") is alpha
+    assert card("gamma") is not gamma and "Gamma fruit jam" in card("gamma").markup
+    assert tree(tmp_path / "out") == clean_build(minimal, tmp_path / "clean")
+
+
+def test_a_fragment_is_never_reused_for_another_object_at_the_same_address(minimal: Path) -> None:
+    """A fragment keyed by an object holds it weakly: once the object is gone, a new object that
+    Python puts at the same address (so with the same ``id``) gets its own fragment."""
+    loaded = load(minimal)
+    renderer = Renderer(minimal / "templates", loaded.catalogue, loaded.strings, loaded.urls, {}, {})
+
+    class Thing:
+        pass
+
+    thing = Thing()
+    assert renderer.cached("k", thing, caller=lambda: "first") == "first"
+    assert renderer.cached("k", thing, caller=lambda: "again") == "first"
+    address = id(thing)
+    del thing
+    gc.collect()
+    others = [Thing() for _ in range(10_000)]
+    thing = next(other for other in others if id(other) == address)  # CPython reuses the address soon
+    assert renderer.cached("k", thing, caller=lambda: "second") == "second"

@@ -3,7 +3,7 @@
 "use strict";
 var SCOPE = self.registration.scope;
 var SITE = "ocopsite " + SCOPE + " ";
-var CACHE = SITE + "96d6b7dce7a3";
+var CACHE = SITE + "4b18d04cbfa2";
 var SHELL = ["./", "manifest.webmanifest", "offline.html", "assets/style.09c98d51a4.css", "assets/site.148187968c.js", "assets/search.fe91f41184.js", "assets/icons.b9a61f1260.svg", "assets/icon.05981ff045.svg", "vi/", "vi/tim-kiem/", "en/", "en/search/"];
 var LANGS = ["vi", "en"];
 var FIXED = /^(assets|media)\/|^pagefind\/(index|filter|fragment)\/|\.pf_meta$/;
