@@ -25,7 +25,7 @@ from ocopsite.links import broken_links, link_targets
 from ocopsite.load import load_site
 from ocopsite.model import Producer, Product, TourismSite
 from ocopsite.parallel import Progress
-from ocopsite.plan import PageSpec, plan_pages, replan
+from ocopsite.plan import PageSpec, Shown, plan_pages, replan, shown
 from ocopsite.qr import CACHE as QR_CACHE
 from ocopsite.qr import cached_qr_svg, qr_file
 from ocopsite.render import Renderer, digest, fingerprint, output_file
@@ -47,6 +47,7 @@ class Loaded:
     warnings: list[Problem]
     templates: dict[str, str]  # each file under templates/, by the name Jinja loads it by, with its digest
     catalogue_problems: list[Problem]  # what making the catalogue reported (for ``update_catalogue``)
+    shown: Shown | None = None  # where the plan shows each product (for ``replan``), once needed
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,15 @@ def load(root: Path, today: dt.date | None = None, base_url: str | None = None,
     update = None
     if session and last and (last.urls.sections, last.urls.base_url) == (urls.sections, urls.base_url):
         update = update_catalogue(last.catalogue, site, today, problems, last.catalogue_problems, session.entries)
+    where = None
     if last and update:  # only products changed, and none moved: a few milliseconds
         catalogue, swap = update
-        pages = replan(last.pages, swap, problems, version)
+        where = last.shown or shown(last.pages)  # the same for the new plan: pages keep their places
+        pages = replan(last.pages, swap, problems, version, where)
     else:
         catalogue = make_catalogue(site, today, problems, session.entries if session else None)
         pages = plan_pages(catalogue, urls, problems, version)
-    return Loaded(catalogue, strings, urls, pages, problems.warnings, templates, problems.items[start:])
+    return Loaded(catalogue, strings, urls, pages, problems.warnings, templates, problems.items[start:], where)
 
 
 def render_all(root: Path, loaded: Loaded, progress: Progress | None = None, jobs: int | None = None,

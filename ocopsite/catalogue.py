@@ -181,14 +181,14 @@ def update_catalogue(old: Catalogue, site: Site, today: dt.date, problems: Probl
         entry = refs.entry(now, today)
         if entry is None:
             return None
-        replaced = last[was.slug]
         if entries_memo is not None:
-            entries_memo.drop(_entry_key(replaced))
-        swap[id(replaced)] = entry
+            entries_memo.drop(_entry_key(last[was.slug]))
+        swap[id(last[was.slug])] = entry
     edited = {now.doc.path for _, now in changed}
     problems.items.extend(p for p in old_problems if p.path not in edited)
     problems.items.extend(own.items)
-    views = {code: _swapped_view(view, swap) for code, view in old.views.items()}
+    replaced = [last[was.slug] for was, _ in changed]
+    views = {code: _swapped_view(view, swap, replaced) for code, view in old.views.items()}
     first = views[site.config.default_language.code]
     return replace(old, site=site, products=first.products, views=views, recent=_swapped(old.recent, swap)), swap
 
@@ -197,13 +197,34 @@ def _swapped(entries: tuple[Entry, ...], swap: Mapping[int, Entry]) -> tuple[Ent
     return tuple([swap.get(id(e), e) for e in entries])
 
 
-def _swapped_view(view: View, swap: Mapping[int, Entry]) -> View:
-    def lists(by: Mapping[Any, tuple[Entry, ...]]) -> dict[Any, tuple[Entry, ...]]:
-        return {key: _swapped(entries, swap) for key, entries in by.items()}
+def _swapped_view(view: View, swap: Mapping[int, Entry], replaced: list[Entry]) -> View:
+    """``view`` with new entries in place of ``replaced``, which keep their place in every list
+    (the lists that hold them are those of their own stars, group, place, producer and sites)."""
+    def lists(by: Mapping[Any, tuple[Entry, ...]],
+              keys: Callable[[Entry], Iterable[Any]]) -> dict[Any, tuple[Entry, ...]]:
+        touched = {key for entry in replaced for key in keys(entry)}
+        return {key: _swapped(entries, swap) if key in touched else entries for key, entries in by.items()}
 
-    return replace(view, products=_swapped(view.products, swap), by_stars=lists(view.by_stars),
-                   by_group=lists(view.by_group), by_place=lists(view.by_place), by_producer=lists(view.by_producer),
-                   by_tourism=lists(view.by_tourism), top=_swapped(view.top, swap))
+    return replace(view, products=_swapped(view.products, swap), top=_swapped(view.top, swap),
+                   by_stars=lists(view.by_stars, lambda e: [e.product.stars]),
+                   by_group=lists(view.by_group, _group_of), by_place=lists(view.by_place, _place_of),
+                   by_producer=lists(view.by_producer, _producer_of), by_tourism=lists(view.by_tourism, _sites_of))
+
+
+def _group_of(e: Entry) -> list[str]:
+    return [e.group.slug]
+
+
+def _place_of(e: Entry) -> list[str]:
+    return [e.place.slug] if e.place else []
+
+
+def _producer_of(e: Entry) -> list[str]:
+    return [e.producer.slug]
+
+
+def _sites_of(e: Entry) -> list[str]:
+    return [t.slug for t in e.sold_at]
 
 
 def make_view(entries: list[Entry], site: Site, chain: tuple[str, ...]) -> View:
@@ -215,10 +236,10 @@ def make_view(entries: list[Entry], site: Site, chain: tuple[str, ...]) -> View:
     producers = sorted(site.producers, key=lambda p: by_name(p.name, p.slug))
     tourism = sorted(site.tourism, key=lambda t: by_name(t.name, t.slug))
     by_stars = {n: tuple(e for e in products if e.product.stars == n) for n in STAR_LEVELS}
-    by_group = _group(products, lambda e: [e.group.slug])
-    by_place = _group(products, lambda e: [e.place.slug] if e.place else [])
-    by_producer = _group(products, lambda e: [e.producer.slug])
-    by_tourism = _group(products, lambda e: [t.slug for t in e.sold_at])
+    by_group = _group(products, _group_of)
+    by_place = _group(products, _place_of)
+    by_producer = _group(products, _producer_of)
+    by_tourism = _group(products, _sites_of)
     return View(
         products=tuple(products),
         by_stars=by_stars,

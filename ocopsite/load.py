@@ -149,9 +149,10 @@ class Memos:
 
     texts: Memo[str, tuple[tuple[int, ...], str, int]] = field(default_factory=Memo)
     yaml: Reported = field(default_factory=Memo)
-    bundles: Memo[str, tuple[tuple[tuple[str, tuple[int, ...]], ...], int, Bundle, list[Problem]]] = field(
+    bundles: Memo[str, tuple[list[tuple[str, int, int, int, int, int]], bool, Bundle, list[Problem]]] = field(
         default_factory=Memo)
-    """Each bundle by its folder, with the listing and ``lstat`` of its files when it was read."""
+    """Each bundle by its folder, with the listing and ``lstat`` of its files when it was read, and
+    whether those may be trusted."""
 
 
 def load_site(root: Path, problems: Problems, memos: Memos | None = None) -> RawSite:
@@ -290,13 +291,15 @@ class _Reader:
             return []
         found = []
         for entry in _listing(folder):  # what each entry is comes with the listing: no stat for it
-            if entry.name.startswith(".") or not self.plain_file(Path(entry.path), entry.is_symlink()):
+            if entry.name.startswith("."):
                 continue
-            if not entry.is_dir(follow_symlinks=False):
+            if entry.is_symlink():
+                self.plain_file(Path(entry.path), symlink=True)  # refused, and said why
+            elif not entry.is_dir(follow_symlinks=False):
                 self.problems.error(self.rel(Path(entry.path)), 0,
                                     f"content/{section}/ holds only folders, one per bundle")
-                continue
-            found.append(entry.path)
+            else:
+                found.append(entry.path)
         return found
 
     def bundle(self, section: str, folder: str) -> Bundle:
@@ -307,10 +310,12 @@ class _Reader:
             return self.read_bundle(section, Path(folder), _listing(folder))
         with os.scandir(folder) as entries:
             listing = list(entries)  # in the folder's own order: a new order only costs a reading
-        signature = tuple((e.name, _signature(e.stat(follow_symlinks=False))) for e in listing)
+        signature = []
+        for entry in listing:
+            info = entry.stat(follow_symlinks=False)
+            signature.append((entry.name, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode))
         known = self.memos.bundles.get(folder)
-        if known is not None and known[0] == signature and all(mtime < known[1] - RACY_NS
-                                                                 for _, (_, _, mtime, *_) in signature):
+        if known is not None and known[1] and known[0] == signature:
             self.problems.items.extend(known[3])
             return known[2]
         read_at = time.time_ns()
@@ -318,7 +323,9 @@ class _Reader:
         found = _Reader(self.root, own, self.memos).read_bundle(section, Path(folder),
                                                                 sorted(listing, key=lambda e: e.name))
         self.problems.items.extend(own.items)
-        self.memos.bundles.put(folder, (signature, read_at, found, own.items))
+        # Dates are trusted only if no file changed in the moments before it was read (``RACY_NS``)
+        trusted = all(mtime < read_at - RACY_NS for _, _, _, mtime, _, _ in signature)
+        self.memos.bundles.put(folder, (signature, trusted, found, own.items))
         return found
 
     def read_bundle(self, section: str, folder: Path, listing: list[os.DirEntry[str]]) -> Bundle:
@@ -355,11 +362,6 @@ class _Reader:
         except (OSError, RuntimeError) as exc:
             self.problems.error(self.rel(path), 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
         return None
-
-
-def _signature(info: os.stat_result) -> tuple[int, ...]:
-    """What tells that a file changed without reading it (its mtime third)."""
-    return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode
 
 
 def _hash(digest: Any, name: str, text: str) -> None:

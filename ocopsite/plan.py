@@ -72,22 +72,46 @@ def plan_pages(cat: Catalogue, urls: Urls, problems: Problems, version: str = ""
     return pages
 
 
-def replan(pages: list[PageSpec], swap: Mapping[int, Entry], problems: Problems, version: str = "") -> list[PageSpec]:
+@dataclass(frozen=True)
+class Shown:
+    """Where a plan shows each product: the positions of the pages whose spec holds its entry, by
+    slug; and the position of the service worker."""
+
+    pages: Mapping[str, tuple[int, ...]]
+    worker: int
+
+
+def shown(pages: list[PageSpec]) -> Shown:
+    found: dict[str, list[int]] = {}
+    worker = -1
+    for i, page in enumerate(pages):
+        entry, listed = page.data.get("entry"), page.data.get("entries")
+        for e in ([entry] if entry is not None else listed or ()):
+            found.setdefault(e.slug, []).append(i)
+        if page.template == "sw.js":
+            worker = i
+    return Shown({slug: tuple(dict.fromkeys(at)) for slug, at in found.items()}, worker)
+
+
+def replan(pages: list[PageSpec], swap: Mapping[int, Entry], problems: Problems, version: str,
+           where: Shown) -> list[PageSpec]:
     """What ``plan_pages`` would give for a catalogue that ``catalogue.update_catalogue`` made
-    from the one ``pages`` were planned for: the same pages (no product moved), each showing the
-    new entries in place of those they replace (``swap``, by the ``id`` of the old ones), and
-    the new ``version``. The new entries' Markdown links are checked."""
-    planned = []
-    for page in pages:
-        data = page.data
-        entry, listed = data.get("entry"), data.get("entries")
-        if entry is not None and id(entry) in swap:
-            page = replace(page, data={**data, "entry": swap[id(entry)]})
-        elif listed is not None and any(id(e) in swap for e in listed):
-            page = replace(page, data={**data, "entries": tuple([swap.get(id(e), e) for e in listed])})
-        elif page.template == "sw.js":
-            page = replace(page, data={**data, "version": version})
-        planned.append(page)
+    from the one ``pages`` were planned for (``where``: ``shown(pages)``): the same pages, since
+    no product moved, each showing the new entries in place of those they replace (``swap``, by
+    the ``id`` of the old ones), and the new ``version``. The new entries' Markdown links are
+    checked."""
+    planned = list(pages)
+    for entry in swap.values():
+        for i in where.pages.get(entry.slug, ()):
+            page = planned[i]
+            if "entry" in page.data:
+                planned[i] = replace(page, data={**page.data, "entry": swap.get(id(page.data["entry"]),
+                                                                                page.data["entry"])})
+            else:
+                listed = tuple([swap.get(id(e), e) for e in page.data["entries"]])
+                planned[i] = replace(page, data={**page.data, "entries": listed})
+    if where.worker >= 0:
+        planned[where.worker] = replace(planned[where.worker], data={"version": version})
     _check_body_links([e.product for e in swap.values()], planned, problems)
     problems.raise_if_errors()
     return planned

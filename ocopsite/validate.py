@@ -107,12 +107,10 @@ def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Probl
     for bundle in raw.bundles:
         if bundle.section != section or bundle.doc is None or not _bundle_ok(bundle, raw, codes, problems):
             continue
-        # The same YAML text gives the very same Doc (see load), so its identity stands for its
-        # text; the Doc is kept with the record so that its identity cannot be reused.
-        key = (section, bundle.folder, id(bundle.doc), tuple((k, t.path, t.text) for k, t in bundle.texts.items()),
-               tuple(bundle.files.items()), codes)
-        record = remembered(memo, key, problems, functools.partial(_record, bundle, section, codes, build=build),
-                            keep=bundle.doc)
+        # A bundle whose files did not change is the very same object (see load), which is kept
+        # with the record so that its identity cannot be reused.
+        record = remembered(memo, (section, id(bundle), codes), problems,
+                            functools.partial(_record, bundle, section, codes, build=build), keep=bundle)
         if record is not None:
             found.append(record)
     return tuple(found)

@@ -223,6 +223,10 @@ def test_an_edit_that_moves_no_product_updates_the_catalogue_in_place(minimal: P
     assert updated.pages == afresh.pages
     assert updated.warnings == afresh.warnings
     assert any("expired" in p.message and p.line == (9 if "lines" in change else 8) for p in updated.warnings)
+    build(minimal, tmp_path / "out", session=session)
+    edit(minimal / "content/products/alpha/en.md", "", "Now in glass bottles.\n\n")  # a second edit, elsewhere
+    again = load(minimal, session=session)
+    assert again.catalogue == load(minimal).catalogue and again.pages == load(minimal).pages
 
 
 def test_shared_fragments_outlive_a_build_until_what_they_show_changes(minimal: Path, tmp_path: Path) -> None:
