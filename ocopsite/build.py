@@ -208,6 +208,7 @@ def _remember(session: Session, loaded: Loaded, names: list[str], addresses: dic
             pages[name] = session.remember(page, data, reads, targets, shared)
         else:
             pages[name] = session.pages[name]
+            pages[name].spec = page  # equal; the same object from now on, which is quicker to compare
     session.pages = pages
     session.qr = {address: files[name] for name, address in addresses.items()}
     session.catalogue = loaded.catalogue

@@ -322,6 +322,8 @@ class _Reader:
         own = Problems()
         found = _Reader(self.root, own, self.memos).read_bundle(section, Path(folder),
                                                                 sorted(listing, key=lambda e: e.name))
+        if known is not None and known[2] == found:
+            found = known[2]  # read again (dates changed or too recent) but the same: the same object
         self.problems.items.extend(own.items)
         # Dates are trusted only if no file changed in the moments before it was read (``RACY_NS``)
         trusted = all(mtime < read_at - RACY_NS for _, _, _, mtime, _, _ in signature)

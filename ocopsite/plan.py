@@ -110,7 +110,7 @@ def replan(pages: list[PageSpec], swap: Mapping[int, Entry], problems: Problems,
             else:
                 listed = tuple([swap.get(id(e), e) for e in page.data["entries"]])
                 planned[i] = replace(page, data={**page.data, "entries": listed})
-    if where.worker >= 0:
+    if where.worker >= 0 and planned[where.worker].data.get("version") != version:
         planned[where.worker] = replace(planned[where.worker], data={"version": version})
     _check_body_links([e.product for e in swap.values()], planned, problems)
     problems.raise_if_errors()

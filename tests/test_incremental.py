@@ -16,7 +16,7 @@ import pytest
 from conftest import add_photos, camera_jpeg, tree
 from ocopsite.build import build, load
 from ocopsite.errors import Problems
-from ocopsite.load import Memos, load_site
+from ocopsite.load import Memos, _Reader, load_site
 from ocopsite.render import Renderer
 from ocopsite.session import Session
 
@@ -170,21 +170,32 @@ def test_a_template_edit_renders_again_only_the_pages_that_use_it(minimal: Path,
     assert tree(tmp_path / "out") == clean_build(minimal, tmp_path / "clean")
 
 
-def test_an_unchanged_bundle_is_not_read_again_unless_its_dates_are_too_recent(minimal: Path) -> None:
+def test_an_unchanged_bundle_is_not_read_again_unless_its_dates_are_too_recent(
+        minimal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    real = _Reader.read_bundle
+
+    def spy(self: _Reader, section: str, folder: Path, listing: Any) -> Any:
+        read.append(folder.name)
+        return real(self, section, folder, listing)
+
+    monkeypatch.setattr(_Reader, "read_bundle", spy)
     memos = Memos()
     first = load_site(minimal, Problems(), memos)
     memos.bundles.next_build()
+    read.clear()
     again = load_site(minimal, Problems(), memos)
-    assert all(a is b for a, b in zip(first.bundles, again.bundles, strict=True))
+    assert read == [] and all(a is b for a, b in zip(first.bundles, again.bundles, strict=True))
     edit(minimal / "content/products/alpha/en.md", "", "Now in glass bottles.\n\n")
     memos.bundles.next_build()
     edited = load_site(minimal, Problems(), memos)
-    changed = [a.slug for a, b in zip(again.bundles, edited.bundles, strict=True) if a is not b]
-    assert changed == ["alpha"]
+    assert read == ["alpha"]
+    assert [a.slug for a, b in zip(again.bundles, edited.bundles, strict=True) if a is not b] == ["alpha"]
     assert edited.bundles[0].texts["en"].text.startswith("Now in glass bottles.")
     memos.bundles.next_build()
     recent = load_site(minimal, Problems(), memos)
-    assert recent.bundles[0] is not edited.bundles[0], "a file changed in the last 2 s is read again"
+    assert read == ["alpha", "alpha"], "a file changed in the last 2 s is read again"
+    assert recent.bundles[0] is edited.bundles[0], "found the same, it is the same object"
     assert recent.digest == edited.digest != again.digest
 
 
