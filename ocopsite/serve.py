@@ -14,64 +14,137 @@ import ipaddress
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from livereload import Server
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
+from tornado import ioloop
 from tornado.web import HTTPError
+from watchdog.events import (
+    EVENT_TYPE_ATTRIB,
+    EVENT_TYPE_CLOSED,
+    EVENT_TYPE_CREATED,
+    EVENT_TYPE_DELETED,
+    EVENT_TYPE_MODIFIED,
+    EVENT_TYPE_MOVED,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
 
 from ocopsite.build import build
 from ocopsite.errors import SiteError
 from ocopsite.session import Session
 from ocopsite.write import OutputError
 
-Snapshot = dict[str, tuple[int, int]]
-
-
-def sources(site: Path) -> Snapshot:
-    """The modification time and size of every file the build reads (never ``output/``)."""
-    files = [site / "site.yaml", *(p for d in ("content", "templates") for p in (site / d).rglob("*"))]
-    snapshot = {}
-    for path in files:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        if path.is_file():
-            snapshot[str(path)] = (stat.st_mtime_ns, stat.st_size)
-    return snapshot
+QUIET = 0.3  # seconds without a change that end a burst of saves
+TICK = 0.05  # seconds between two looks at what the watch reported
+SOURCES = ("site.yaml", "content", "templates")  # what the build reads, at the top of the site folder
+CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED,
+           EVENT_TYPE_ATTRIB}  # never a file opened or read: the build reads every source
 
 
 class SourceWatcher(Watcher):  # type: ignore[misc]
-    """Polled by livereload: once the sources stop changing between two polls (a burst of
-    saves is over), calls ``rebuild`` once and reloads the browsers."""
+    """Told by the operating system (inotify, through watchdog; polling where it cannot) when a
+    source changes, never ``output/``: once no change has come for ``QUIET`` seconds (a burst of
+    saves is over), calls ``rebuild`` once and reloads the browsers. Nothing is scanned while
+    nothing changes. Which files changed is not taken from here: the build looks at every
+    source itself (``load``), so a missed or merged notice can delay a rebuild, never make it
+    stale."""
 
     def __init__(self, site: Path, rebuild: Callable[[], bool], settle: Callable[[], None] | None = None) -> None:
         super().__init__()
-        self.site = site
+        self.site = site.resolve()
         self.rebuild = rebuild
-        self.settle = settle  # for the first quiet poll after a build (see Session.settle)
+        self.settle = settle  # for the first quiet look after a build (see Session.settle)
         self.unsettled = settle is not None
-        self.snapshot = sources(site)
-        self.pending: Snapshot | None = None
+        self.lock = threading.Lock()
+        self.changed_at: float | None = None  # when the last change not yet built came (time.monotonic)
+        self.folders_moved = True  # content/ or templates/ appeared or went: watch them anew
+        self.observer: BaseObserver | None = None
+
+    def start(self, callback: Callable[[], None]) -> bool:
+        """Called by livereload once its server runs: watch, and look every ``TICK`` seconds."""
+        self.observe()
+        ioloop.PeriodicCallback(callback, TICK * 1000).start()
+        return True
+
+    def observe(self) -> None:
+        """Watch the top of the site folder (for site.yaml, and content/ or templates/ made anew)
+        and all of content/ and templates/; only the sources, so writing output/ is not a change."""
+        self.folders_moved = False
+        if self.observer is not None:
+            self.observer.unschedule_all()
+        else:
+            self.observer = _started(Observer())
+        handler = _Notices(self)
+        try:
+            self.observer.schedule(handler, str(self.site), recursive=False)
+            for name in SOURCES[1:]:
+                if (self.site / name).is_dir():
+                    self.observer.schedule(handler, str(self.site / name), recursive=True)
+        except OSError as exc:
+            if isinstance(self.observer, PollingObserver):
+                raise
+            # most likely the limit on inotify watches (fs.inotify.max_user_watches): poll instead
+            print(f"watching the sources by polling: {exc}", file=sys.stderr, flush=True)
+            self.observer.stop()
+            self.observer = _started(PollingObserver())
+            self.folders_moved = True
+
+    def changed(self, path: str, kind: str) -> None:
+        """A notice from the watch (in its thread) that ``path`` changed (``kind``: watchdog's
+        event type)."""
+        inside = os.path.relpath(path, self.site).replace(os.sep, "/")
+        top, _, rest = inside.partition("/")
+        if top not in SOURCES:
+            return
+        with self.lock:
+            self.changed_at = time.monotonic()
+            if not rest and top != "site.yaml" and kind in (EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED):
+                self.folders_moved = True
 
     def examine(self) -> tuple[str | None, float | None]:
         if self._changes:
             return self._changes.pop()  # type: ignore[no-any-return]
-        current = sources(self.site)
-        if current == self.snapshot or current != self.pending:
-            self.pending = None if current == self.snapshot else current  # still changing: wait a poll
-            if self.pending is None and self.unsettled and self.settle is not None:
+        with self.lock:
+            due = self.changed_at is not None and time.monotonic() - self.changed_at >= QUIET
+            waiting = self.changed_at is not None
+            if due:
+                self.changed_at = None  # a change from now on, even during the build, builds again
+        if self.folders_moved:
+            self.observe()
+        if not due:
+            if not waiting and self.unsettled and self.settle is not None:
                 self.unsettled = False
                 self.settle()
             return None, None
-        self.snapshot, self.pending = current, None
         if self.rebuild():
             LiveReloadHandler.reload_waiters(path="*")  # at once: livereload throttles its own reloads
         self.unsettled = self.settle is not None
         return None, None
+
+
+class _Notices(FileSystemEventHandler):
+    def __init__(self, watcher: SourceWatcher) -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in CHANGES:
+            for path in (event.src_path, getattr(event, "dest_path", "")):
+                if path:
+                    self.watcher.changed(os.fsdecode(path), event.event_type)
+
+
+def _started(observer: BaseObserver) -> BaseObserver:
+    observer.daemon = True
+    observer.start()
+    return observer
 
 
 def rebuild_into(site: Path, output: Path) -> tuple[Callable[[], bool], Callable[[], None]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,6 +35,23 @@ def test_a_burst_of_saves_rebuilds_once(served: tuple[str, Path, Path]) -> None:
     wait_for(lambda: "Alpha sauce v4" in fetch(base + "en/products/alpha/"))
     time.sleep(2)
     assert builds(log) == 2  # the first build, then one for the whole burst
+
+
+def test_a_new_bundle_and_a_file_saved_by_rename_are_seen(served: tuple[str, Path, Path]) -> None:
+    """The watch follows folders made after it started, and files replaced by a rename (as
+    editors save), and it is not set off by the build's own reading and writing."""
+    base, site, log = served
+    shutil.copytree(site / "content/products/gamma", site / "content/products/epsilon")
+    wait_for(lambda: fetch(base + "en/products/epsilon/") != "")
+    config = (site / "site.yaml").read_text(encoding="utf-8")
+    staged = site / "site.yaml.tmp"
+    staged.write_text(config.replace("\nlanguages:", "\nper_page: 1\nlanguages:"), encoding="utf-8")
+    staged.replace(site / "site.yaml")
+    wait_for(lambda: fetch(base + "en/products/page/2/") != "")
+    time.sleep(1)
+    rebuilt = builds(log)
+    time.sleep(1.5)
+    assert builds(log) == rebuilt, "no build sets off another"
 
 
 def test_a_failed_build_keeps_serving_the_last_good_site(served: tuple[str, Path, Path]) -> None:
