@@ -30,6 +30,15 @@ from watchdog.events import (
     EVENT_TYPE_DELETED,
     EVENT_TYPE_MODIFIED,
     EVENT_TYPE_MOVED,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirModifiedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
     FileSystemEvent,
     FileSystemEventHandler,
 )
@@ -47,6 +56,11 @@ TICK = 0.05  # seconds between two looks at what the watch reported
 SOURCES = ("site.yaml", "content", "templates")  # what the build reads, at the top of the site folder
 CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED,
            EVENT_TYPE_ATTRIB}  # never a file opened or read: the build reads every source
+# What the system is asked to report: not openings and readings, which every build makes by the
+# thousand (a folder listed is opened too) and which would cost the build time in the watch's thread.
+NOTICES: list[type[FileSystemEvent]] = [
+    FileCreatedEvent, DirCreatedEvent, FileDeletedEvent, DirDeletedEvent, FileMovedEvent, DirMovedEvent,
+    FileModifiedEvent, DirModifiedEvent, FileClosedEvent]
 
 
 class SourceWatcher(Watcher):  # type: ignore[misc]
@@ -84,10 +98,10 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
             self.observer = _started(Observer())
         handler = _Notices(self)
         try:
-            self.observer.schedule(handler, str(self.site), recursive=False)
+            self.observer.schedule(handler, str(self.site), recursive=False, event_filter=NOTICES)
             for name in SOURCES[1:]:
                 if (self.site / name).is_dir():
-                    self.observer.schedule(handler, str(self.site / name), recursive=True)
+                    self.observer.schedule(handler, str(self.site / name), recursive=True, event_filter=NOTICES)
         except OSError as exc:
             if isinstance(self.observer, PollingObserver):
                 raise
