@@ -46,7 +46,7 @@ class Loaded:
     pages: list[PageSpec]
     warnings: list[Problem]
     templates: dict[str, str]  # each file under templates/, by the name Jinja loads it by, with its digest
-    catalogue_problems: list[Problem]  # what making the catalogue reported (for ``update_catalogue``)
+    catalogue_problems: list[Problem]  # what the catalogue and plan reported (for ``update_catalogue``)
     shown: Shown | None = None  # where the plan shows each product (for ``replan``), once needed
 
 

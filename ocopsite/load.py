@@ -68,7 +68,9 @@ class Bundle:
     doc: Doc | None
     texts: Mapping[str, Text]
     files: Mapping[str, bytes]
-    digest: bytes = field(default=b"", compare=False)  # of every file's name and text (``RawSite.digest``)
+    digest: bytes = field(default=b"", compare=False)
+    """Of the name and text of each YAML and Markdown file and the name and first bytes of each
+    other file: equal exactly when all of those are (``RawSite.digest``)."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,8 @@ class _Reader:
             if info is not None and stat.S_ISREG(info.st_mode):
                 signature = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
                 known = self.memos.texts.get(str(path))
-                if known is not None and known[0] == signature and info.st_mtime_ns < known[2] - RACY_NS:
+                if known is not None and known[0] == signature and max(info.st_mtime_ns,
+                                                                       info.st_ctime_ns) < known[2] - RACY_NS:
                     return known[1]
         name = self.rel(path)
         if not self.plain_file(path) or not self.inside(path):
@@ -312,7 +315,12 @@ class _Reader:
             listing = list(entries)  # in the folder's own order: a new order only costs a reading
         signature = []
         for entry in listing:
-            info = entry.stat(follow_symlinks=False)
+            if entry.name.startswith("."):  # never read (an editor's swap file, say)
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # gone since the listing: as if not listed
+                continue
             signature.append((entry.name, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode))
         known = self.memos.bundles.get(folder)
         if known is not None and known[1] and known[0] == signature:
@@ -320,13 +328,15 @@ class _Reader:
             return known[2]
         read_at = time.time_ns()
         own = Problems()
-        found = _Reader(self.root, own, self.memos).read_bundle(section, Path(folder),
-                                                                sorted(listing, key=lambda e: e.name))
-        if known is not None and known[2] == found:
-            found = known[2]  # read again (dates changed or too recent) but the same: the same object
+        listed = {name for name, *_ in signature}
+        found = _Reader(self.root, own, self.memos).read_bundle(
+            section, Path(folder), sorted((e for e in listing if e.name in listed), key=lambda e: e.name))
+        if known is not None and known[2].digest == found.digest:
+            found = known[2]  # read again, but every text is the same: the same object
         self.problems.items.extend(own.items)
-        # Dates are trusted only if no file changed in the moments before it was read (``RACY_NS``)
-        trusted = all(mtime < read_at - RACY_NS for _, _, _, mtime, _, _ in signature)
+        # Dates are trusted only if no file changed in the moments before it was read (``RACY_NS``);
+        # the change time counts too, since a copy may keep an old modification time.
+        trusted = all(max(mtime, ctime) < read_at - RACY_NS for _, _, _, mtime, ctime, _ in signature)
         self.memos.bundles.put(folder, (signature, trusted, found, own.items))
         return found
 
@@ -348,7 +358,7 @@ class _Reader:
                     _hash(digest, texts[entry.name[:-3]].path, text)
             elif (head := self.head(path)) is not None:
                 files[entry.name] = head
-                digest.update(b"%s\0%s\0" % (entry.name.encode(), head))
+                _hash(digest, entry.name, head)
         return Bundle(section, folder.name, self.rel(folder), doc, texts, files, digest.digest())
 
     def head(self, path: Path) -> bytes | None:
@@ -366,8 +376,9 @@ class _Reader:
         return None
 
 
-def _hash(digest: Any, name: str, text: str) -> None:
-    digest.update(b"%s\0%s\0" % (name.encode(), text.encode("utf-8", "surrogatepass")))
+def _hash(digest: Any, name: str, text: str | bytes) -> None:
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    digest.update(b"%s\0%s\0" % (name.encode(), data))
 
 
 def _listing(folder: Path | str) -> list[os.DirEntry[str]]:

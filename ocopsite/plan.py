@@ -185,4 +185,4 @@ def _check_body_links(records: Iterable[Product | Producer | TourismSite | FreeP
     for link in links:
         target = link.target.split("#")[0].split("?")[0]
         if target not in known:
-                problems.error(link.path, link.line, f"link to '{link.target}': no such page on this site")
+            problems.error(link.path, link.line, f"link to '{link.target}': no such page on this site")

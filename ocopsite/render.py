@@ -176,8 +176,9 @@ class Renderer:
     def cached(self, *key: Any, caller: Callable[[], str]) -> Markup:
         """A fragment rendered once for each ``key`` (a language, say) and reused by every page:
         the same idea as Hugo's ``partialCached``. Its links must come from ``rooted``, which works
-        from any page; ``key`` must name everything else the fragment shows. Texts and numbers in
-        ``key`` count by value, anything else (a product's entry) by identity: the fragment is
+        from any page; ``key`` must name everything else the fragment shows. Texts and whole
+        numbers in ``key`` count by value; anything else (a product's entry) must be an object
+        that can be referenced weakly (not None, a float or a tuple) and counts by identity: the fragment is
         reused while it is the very same object, which for an entry means until its product, or
         a record it refers to, changes (``catalogue``). So ``serve`` keeps fragments from one build
         to the next (a product's card is rendered again only when it changes)."""

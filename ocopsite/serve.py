@@ -11,6 +11,7 @@ only: no request, however encoded, and no symlink leads out of it.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import sys
 import threading
@@ -30,10 +31,12 @@ from watchdog.events import (
     EVENT_TYPE_DELETED,
     EVENT_TYPE_MODIFIED,
     EVENT_TYPE_MOVED,
+    DirAttribEvent,
     DirCreatedEvent,
     DirDeletedEvent,
     DirModifiedEvent,
     DirMovedEvent,
+    FileAttribEvent,
     FileClosedEvent,
     FileCreatedEvent,
     FileDeletedEvent,
@@ -60,7 +63,7 @@ CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TY
 # thousand (a folder listed is opened too) and which would cost the build time in the watch's thread.
 NOTICES: list[type[FileSystemEvent]] = [
     FileCreatedEvent, DirCreatedEvent, FileDeletedEvent, DirDeletedEvent, FileMovedEvent, DirMovedEvent,
-    FileModifiedEvent, DirModifiedEvent, FileClosedEvent]
+    FileModifiedEvent, DirModifiedEvent, FileClosedEvent, FileAttribEvent, DirAttribEvent]
 
 
 class SourceWatcher(Watcher):  # type: ignore[misc]
@@ -81,6 +84,7 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
         self.changed_at: float | None = None  # when the last change not yet built came (time.monotonic)
         self.folders_moved = True  # content/ or templates/ appeared or went: watch them anew
         self.observer: BaseObserver | None = None
+        logging.getLogger("watchdog.observers").addHandler(_Lost(self))
 
     def start(self, callback: Callable[[], None]) -> bool:
         """Called by livereload once its server runs: watch, and look every ``TICK`` seconds."""
@@ -123,6 +127,12 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
             if not rest and top != "site.yaml" and kind in (EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED):
                 self.folders_moved = True
 
+    def lost(self) -> None:
+        """Notices may have been lost (the kernel's queue overflowed): build, and watch anew."""
+        with self.lock:
+            self.changed_at = time.monotonic()
+            self.folders_moved = True
+
     def examine(self) -> tuple[str | None, float | None]:
         if self._changes:
             return self._changes.pop()  # type: ignore[no-any-return]
@@ -153,6 +163,18 @@ class _Notices(FileSystemEventHandler):
             for path in (event.src_path, getattr(event, "dest_path", "")):
                 if path:
                     self.watcher.changed(os.fsdecode(path), event.event_type)
+
+
+class _Lost(logging.Handler):
+    """watchdog tells of lost notices (its inotify queue overflowed, say) only in its log, as a
+    warning: any warning from its observers counts as a change, so nothing is missed for good."""
+
+    def __init__(self, watcher: SourceWatcher) -> None:
+        super().__init__(logging.WARNING)
+        self.watcher = watcher
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.watcher.lost()
 
 
 def _started(observer: BaseObserver) -> BaseObserver:

@@ -1,14 +1,19 @@
 """What ``serve`` keeps from one build to the next, so that a rebuild redoes only what changed.
 
-Nothing here is ever trusted on a name or a date: every reuse is decided by comparing what the
-result was made from, in full, with what it would be made from now.
+Files are known unchanged by their ``lstat`` signature (inode, size, modification and change
+times), as git and make know them, and only once they are older than the moment they were read
+by ``load.RACY_NS`` (2 s): a file changed within that window is read again. Everything else is
+decided by comparing what a result was made from, in full, with what it would be made from now.
 
+- A bundle is read again unless its folder lists the same files with the same signatures; one
+  read again whose every text is the same stays the very same object, and so does its record.
 - A YAML file is parsed again unless its text is the same (and its problems are reported again).
-- A bundle is checked again unless its YAML, Markdown, file list and the site's languages are the
-  same; records that did not change stay the very same objects.
+- The catalogue and plan are updated in place when only products changed and none of them moved
+  in any list (``catalogue.update_catalogue``, ``plan.replan``); otherwise they are made again.
 - A page is rendered again unless its spec (what it shows), everything global (UI strings,
   site.yaml, assets, photos), each template it used and every part of the catalogue they read
-  while rendering it last time (recorded attribute by attribute) compare equal to now.
+  while rendering it last time (recorded attribute by attribute) compare equal to now; a shared
+  fragment likewise, and a product's card only while its entry is the very same object.
 - A QR code is made again unless its address is the same.
 
 Files are then written in place, each by an atomic rename, and only if their bytes changed.

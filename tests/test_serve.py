@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import logging
 import os
 import shutil
 import socket
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EPOCH, REPO, fetch, free_port, wait_for
-from ocopsite.serve import exposure_warning
+from ocopsite.serve import QUIET, SourceWatcher, exposure_warning
 
 
 def builds(log: Path) -> int:
@@ -43,6 +44,10 @@ def test_a_new_bundle_and_a_file_saved_by_rename_are_seen(served: tuple[str, Pat
     base, site, log = served
     shutil.copytree(site / "content/products/gamma", site / "content/products/epsilon")
     wait_for(lambda: fetch(base + "en/products/epsilon/") != "")
+    time.sleep(0.5)
+    edit = site / "content/products/epsilon/product.yaml"
+    edit.write_text(edit.read_text(encoding="utf-8").replace("  en: Gamma jam", "  en: Epsilon jam"), encoding="utf-8")
+    wait_for(lambda: "Epsilon jam" in fetch(base + "en/products/epsilon/"))  # the new folder is watched
     config = (site / "site.yaml").read_text(encoding="utf-8")
     staged = site / "site.yaml.tmp"
     staged.write_text(config.replace("\nlanguages:", "\nper_page: 1\nlanguages:"), encoding="utf-8")
@@ -180,3 +185,22 @@ def test_listening_on_every_address_is_allowed_with_a_warning(minimal: Path, tmp
 ])
 def test_a_warning_names_every_address_that_is_not_loopback(host: str, warned: bool) -> None:
     assert (exposure_warning(host) is not None) == warned
+
+
+def test_notices_lost_by_the_watch_still_bring_a_rebuild(minimal: Path) -> None:
+    """watchdog tells of an overflowed inotify queue only in its log: that counts as a change."""
+    built: list[int] = []
+    watcher = SourceWatcher(minimal, lambda: built.append(1) is not None)  # "failed": no browser to reload
+    watcher.observe()
+    try:
+        assert watcher.examine() == (None, None) and built == []
+        overflow = "Inotify queue overflowed; filesystem events were lost"  # watchdog's words
+        logging.getLogger("watchdog.observers.inotify_c").warning(overflow)
+        time.sleep(QUIET + 0.1)
+        watcher.examine()
+        assert built == [1]
+    finally:
+        assert watcher.observer is not None
+        watcher.observer.stop()
+        for handler in logging.getLogger("watchdog.observers").handlers[:]:
+            logging.getLogger("watchdog.observers").removeHandler(handler)
