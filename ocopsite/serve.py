@@ -113,7 +113,7 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
             print(f"watching the sources by polling: {exc}", file=sys.stderr, flush=True)
             self.observer.stop()
             self.observer = _started(PollingObserver())
-            self.folders_moved = True
+            self.observe()
 
     def changed(self, path: str, kind: str) -> None:
         """A notice from the watch (in its thread) that ``path`` changed (``kind``: watchdog's

@@ -5,6 +5,7 @@ and serves nothing from outside the output folder."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import logging
 import os
@@ -17,8 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
 
 from conftest import EPOCH, REPO, fetch, free_port, wait_for
+from ocopsite import serve
 from ocopsite.serve import QUIET, SourceWatcher, exposure_warning
 
 
@@ -199,6 +203,30 @@ def test_notices_lost_by_the_watch_still_bring_a_rebuild(minimal: Path) -> None:
         time.sleep(QUIET + 0.1)
         watcher.examine()
         assert built == [1]
+    finally:
+        assert watcher.observer is not None
+        watcher.observer.stop()
+        for handler in logging.getLogger("watchdog.observers").handlers[:]:
+            logging.getLogger("watchdog.observers").removeHandler(handler)
+
+
+def test_the_watch_polls_where_inotify_refuses(minimal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the system refuses to watch (its limit on inotify watches reached, say), the sources
+    are polled instead, and a save still brings a rebuild."""
+
+    class Refusing(Observer):
+        def schedule(self, *args: object, **kwargs: object) -> None:
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(serve, "Observer", Refusing)
+    built: list[int] = []
+    watcher = SourceWatcher(minimal, lambda: built.append(1) is not None)  # "failed": no browser to reload
+    watcher.observe()
+    try:
+        assert isinstance(watcher.observer, PollingObserver)
+        product = minimal / "content/products/alpha/product.yaml"
+        product.write_text(product.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        wait_for(lambda: watcher.examine() == (None, None) and built == [1], seconds=10)
     finally:
         assert watcher.observer is not None
         watcher.observer.stop()
