@@ -211,7 +211,6 @@ def _remember(session: Session, loaded: Loaded, names: list[str], addresses: dic
             pages[name].spec = page  # equal; the same object from now on, which is quicker to compare
     session.pages = pages
     session.qr = {address: files[name] for name, address in addresses.items()}
-    session.catalogue = loaded.catalogue
     session.loaded = loaded
     session.counts = {"rendered": len(rendered), "reused": len(names) + len(addresses) - len(rendered)}
     session.rendered = frozenset(rendered)

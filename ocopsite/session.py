@@ -51,7 +51,6 @@ class Session:
     entries: Memo[tuple[Any, ...], Entry] = field(default_factory=Memo)
     pages: dict[str, Rendered] = field(default_factory=dict)
     qr: dict[str, bytes] = field(default_factory=dict)
-    catalogue: Catalogue | None = None
     loaded: Any = None  # the last build's ``build.Loaded``: its catalogue, plan and what they reported
     globals: Any = None
     templates: Mapping[str, str] = field(default_factory=dict)
@@ -63,6 +62,11 @@ class Session:
     environment: Any = None  # the Jinja environment, whose compiled templates outlive a build
     defer_index: bool = False  # leave the search index to the caller (serve does it after the reload)
     index_pending: Callable[[], None] | None = None
+
+    @property
+    def catalogue(self) -> Catalogue | None:
+        """The last build's catalogue."""
+        return self.loaded.catalogue if self.loaded is not None else None
 
     def settle(self) -> None:
         """For a quiet moment between builds (``serve`` calls it once the reload is done):
