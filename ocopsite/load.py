@@ -203,8 +203,8 @@ class _Reader:
             if info is not None and stat.S_ISREG(info.st_mode):
                 signature = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
                 known = self.memos.texts.get(str(path))
-                if known is not None and known[0] == signature and max(info.st_mtime_ns,
-                                                                       info.st_ctime_ns) < known[2] - RACY_NS:
+                if known is not None and known[0] == signature and _settled(info.st_mtime_ns, info.st_ctime_ns,
+                                                                            known[2]):
                     return known[1]
         name = self.rel(path)
         if not self.plain_file(path) or not self.inside(path):
@@ -334,9 +334,7 @@ class _Reader:
         if known is not None and known[2].digest == found.digest:
             found = known[2]  # read again, but every text is the same: the same object
         self.problems.items.extend(own.items)
-        # Dates are trusted only if no file changed in the moments before it was read (``RACY_NS``);
-        # the change time counts too, since a copy may keep an old modification time.
-        trusted = all(max(mtime, ctime) < read_at - RACY_NS for _, _, _, mtime, ctime, _ in signature)
+        trusted = all(_settled(mtime, ctime, read_at) for _, _, _, mtime, ctime, _ in signature)
         self.memos.bundles.put(folder, (signature, trusted, found, own.items))
         return found
 
@@ -374,6 +372,13 @@ class _Reader:
         except (OSError, RuntimeError) as exc:
             self.problems.error(self.rel(path), 0, f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
         return None
+
+
+def _settled(mtime_ns: int, ctime_ns: int, read_at: int) -> bool:
+    """Whether a file read at ``read_at`` can be known unchanged by its dates from then on: only
+    if it did not change in the moments before (``RACY_NS``). The change time counts too, since a
+    copy may keep an old modification time."""
+    return max(mtime_ns, ctime_ns) < read_at - RACY_NS
 
 
 def _hash(digest: Any, name: str, text: str | bytes) -> None:
