@@ -3,18 +3,21 @@ decoded by a real scanner (zbar), leads to that product's page."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
+import string
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import segno
 from playwright.sync_api import Browser, expect
 
 from conftest import REPO, http_server
 from ocopsite.build import build, load
-from ocopsite.qr import qr_svg
+from ocopsite.qr import _pack, _penalty, _shape, make, qr_svg
 
 ZBARIMG = shutil.which("zbarimg")
 
@@ -45,6 +48,46 @@ def test_the_svg_scales_and_scans_in_dark_mode() -> None:
     assert "width=" not in svg.split(">")[0], "no fixed size: the page sets it"
     assert 'fill="#fff"' in svg and 'stroke="#000"' in svg, "dark modules on an opaque white ground"
     assert "<title>https://example.org/p/alpha/</title>" in svg
+
+
+def test_the_mask_is_the_one_segno_chooses_at_every_version() -> None:
+    """``make`` scores the eight masks its own way, on packed integers; the code must come out
+    exactly as segno makes it when it scores them itself (ISO/IEC 18004, 7.8.3)."""
+    rng = random.Random(7)
+    versions = set()
+    for length in [*range(1, 80, 3), *range(80, 560, 17)]:  # versions 1 to 19 at error level M and above
+        for alphabet in (string.ascii_lowercase + "-/", string.ascii_letters + string.digits + "-/:.?=%"):
+            address = "".join(rng.choice(alphabet) for _ in range(length))
+            expected = segno.make(address, error="m", micro=False, boost_error=True)
+            made = make(address)
+            assert (made.version, made.error, made.mask) == (expected.version, expected.error, expected.mask), address
+            assert made.matrix == expected.matrix, address
+            versions.add(expected.version)
+    assert versions >= set(range(1, 19)), "every version the short links can reach, and beyond"
+    assert len({make(address).mask for address in ("https://example.org/p/a/", "https://example.org/p/b/",
+                                                  "https://example.org/p/c/", "https://example.org/p/d/")}) > 1
+
+
+def test_the_penalty_is_segnos_on_any_symbol() -> None:
+    """The packed score equals segno's module-by-module one (``encoder.mask_scores``) on random
+    symbols of three sizes and of every darkness, with finder-like patterns planted in rows and
+    columns, overlapping ones among them (which segno counts only in part)."""
+    rng = random.Random(11)
+    planted = bytes((1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1))  # two patterns sharing modules
+    for size in (21, 25, 45):
+        for _ in range(60):
+            darkness = rng.random()
+            matrix = [bytearray(int(rng.random() < darkness) for _ in range(size)) for _ in range(size)]
+            for _ in range(rng.randrange(4)):
+                i, j = rng.randrange(size), rng.randrange(size - len(planted) + 1)
+                light = bytes(rng.choice((0, 0, 1)) for _ in range(4))
+                line = (light + planted)[:size - j] if rng.random() < 0.5 else planted
+                matrix[i][j:j + len(line)] = line
+                if rng.random() < 0.5:
+                    matrix = [bytearray(column) for column in zip(*matrix, strict=True)]
+            columns = [bytes(column) for column in zip(*matrix, strict=True)]
+            expected = sum(segno.encoder.mask_scores(matrix, size, size))
+            assert _penalty(_pack(matrix), _pack(columns), _shape(size)) == expected
 
 
 def test_every_product_label_decodes_to_its_short_link_and_opens_the_product(
