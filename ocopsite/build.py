@@ -221,20 +221,10 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     """Build the site into ``output``; on any error, ``output`` is left as it was. With a
     ``session`` (``serve``), only what changed since its last build is rendered and written."""
     start = time.perf_counter()
+    if session is None:
+        return _clean_build(root, output, today, base_url, progress, jobs, start)
     loaded = load(root, today, base_url, session)
     glob = product_pages(loaded.urls, [lang.code for lang in loaded.catalogue.site.config.languages])
-    if session is None:
-        written: list[str] = []
-
-        def render_into(put: Callable[[str, bytes], None]) -> None:
-            def keep(name: str, data: bytes) -> None:
-                written.append(name)
-                put(name, data)
-
-            render_all(root, loaded, progress, jobs, emit=keep)
-
-        write_output(output, render_into, finish=functools.partial(index_pages, glob=glob))
-        return BuildResult(len(loaded.pages), len(written), time.perf_counter() - start, loaded.warnings)
     files = render_all(root, loaded, progress, jobs, session)
     product_files = {output_file(p) for p in loaded.pages if p.template == "product.html"}
     index = functools.partial(reindex, glob=glob)
@@ -244,6 +234,34 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     if stale:
         session.index_pending = functools.partial(index, output.resolve())
     return BuildResult(len(loaded.pages), len(files), time.perf_counter() - start, loaded.warnings)
+
+
+def _clean_build(root: Path, output: Path, today: dt.date | None, base_url: str | None, progress: Progress | None,
+                 jobs: int | None, start: float) -> BuildResult:
+    """Load and render in a child process, writing each file as it is made, then index and swap
+    here. What the site took in memory goes back to the system with the child, before Pagefind
+    (which needs about as much again) starts."""
+    made: list[tuple[int, int, list[Problem], str]] = []
+
+    def load_and_render(put: Callable[[str, bytes], None], tell: Progress) -> tuple[int, int, list[Problem], str]:
+        loaded = load(root, today, base_url)
+        written = 0
+
+        def keep(name: str, data: bytes) -> None:
+            nonlocal written
+            written += 1
+            put(name, data)
+
+        render_all(root, loaded, tell if progress else None, jobs, emit=keep)
+        languages = [lang.code for lang in loaded.catalogue.site.config.languages]
+        return len(loaded.pages), written, loaded.warnings, product_pages(loaded.urls, languages)
+
+    def render_into(put: Callable[[str, bytes], None]) -> None:
+        made.append(parallel.in_child(functools.partial(load_and_render, put), progress))
+
+    write_output(output, render_into, finish=lambda staging: index_pages(staging, glob=made[0][3]))
+    pages, files, warnings, _ = made[0]
+    return BuildResult(pages, files, time.perf_counter() - start, warnings)
 
 
 def _base_url(url: str) -> str:

@@ -29,6 +29,10 @@ class SiteError(Exception):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[SiteError], tuple[list[Problem]], dict[str, object]]:
+        """Rebuilt from its problems (the build's work is done in another process)."""
+        return SiteError, (self.problems,), self.__dict__
+
 
 class Problems:
     """A collector: each pipeline step adds what it finds, then raises once."""

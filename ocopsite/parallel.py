@@ -1,17 +1,33 @@
-"""Many small jobs on every core. Workers are forked once the site is loaded, so they inherit
-it instead of receiving it pickled; only each job's result travels back, in order."""
+"""Many small jobs on every core, and the work of a clean build in a process of its own.
+
+Workers are forked once the site is loaded, so they inherit it instead of receiving it pickled;
+only each job's result travels back. The process that asks for the jobs works through them
+too, beside one worker fewer than there are cores: each forked worker comes to hold a copy of
+most of what the site takes in memory (reading an object writes its reference count), so an
+idle parent would cost a whole copy for nothing.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import pickle
+import signal
+import sys
+import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection, wait
+from multiprocessing.sharedctypes import Synchronized
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
 SERIAL_BELOW = 400  # jobs: fewer than this finish sooner in this process than in a pool
 CHUNK = 64
+PR_SET_PDEATHSIG = 1
 
 _jobs: Sequence[Callable[[], Any]] = ()  # what forked workers inherit
 
@@ -24,32 +40,225 @@ def jobs_wanted(jobs: int | None) -> int:
     return int(configured) if configured.isdigit() and int(configured) > 0 else os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def run(jobs: Sequence[Callable[[], T]], processes: int | None = None,
         progress: Progress | None = None) -> Iterator[T]:
     """Each job's result, in the order of ``jobs``. Unless ``processes`` is given, a short list
-    runs here, where starting a pool would cost more than it saves."""
+    runs here, where starting workers would cost more than it saves."""
     total = len(jobs)
     small = processes is None and total < SERIAL_BELOW
     processes = jobs_wanted(processes)
-    if processes == 1 or small or "fork" not in multiprocessing.get_all_start_methods():
+    if processes == 1 or small or not can_fork():
         for done, job in enumerate(jobs, 1):
             yield job()
             if progress is not None and (done % 500 == 0 or done == total):
                 progress(done, total)
         return
-    global _jobs
-    _jobs = jobs
-    try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            done = 0
-            for results in pool.imap(_run_chunk, range(0, total, CHUNK)):
+    yield from _Shared(jobs, processes - 1).results(progress)
+
+
+class _Shared:
+    """Chunks of jobs taken in turn, from one counter, by this process and ``workers`` forked ones."""
+
+    def __init__(self, jobs: Sequence[Callable[[], Any]], workers: int) -> None:
+        self.jobs = jobs
+        self.chunks = -(-len(jobs) // CHUNK)
+        context = multiprocessing.get_context("fork")
+        self.counter: Synchronized[int] = context.Value("i", 0)
+        self.done: dict[int, list[Any]] = {}  # chunks finished, not yet handed out
+        self.failure: BaseException | None = None
+        self.changed = threading.Condition()
+        global _jobs
+        _jobs = jobs
+        self.workers = []
+        try:
+            for _ in range(workers):
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_work, args=(self.counter, self.chunks, sender, os.getpid()),
+                                          daemon=True)
+                process.start()
+                sender.close()  # the worker's alone, so that its end means the worker's end
+                self.workers.append((process, receiver))
+        except BaseException:
+            for process, _ in self.workers:
+                process.kill()
+            raise
+        finally:
+            _jobs = ()
+        self.listener = threading.Thread(target=self._listen, daemon=True)
+        self.listener.start()
+
+    def results(self, progress: Progress | None) -> Iterator[Any]:
+        total, handed = len(self.jobs), 0
+        try:
+            for wanted in range(self.chunks):
+                results = self._chunk(wanted)
                 yield from results
-                done += len(results)
+                handed += len(results)
                 if progress is not None:
-                    progress(done, total)
+                    progress(handed, total)
+        finally:
+            for process, _ in self.workers:
+                if process.is_alive():
+                    process.kill()
+            for process, _ in self.workers:
+                process.join()
+            self.listener.join()
+            for _, receiver in self.workers:
+                receiver.close()
+
+    def _chunk(self, wanted: int) -> list[Any]:
+        """The results of chunk ``wanted``; until they are in, this process works on the chunks
+        not yet taken, then waits."""
+        while True:
+            with self.changed:
+                if self.failure is not None:
+                    raise self.failure
+                if wanted in self.done:
+                    return self.done.pop(wanted)
+            mine = _take(self.counter, self.chunks)
+            if mine is None:
+                with self.changed:
+                    self.changed.wait_for(lambda: wanted in self.done or self.failure is not None)
+                continue
+            start = mine * CHUNK
+            results = [job() for job in self.jobs[start:start + CHUNK]]
+            with self.changed:
+                self.done[mine] = results
+
+    def _listen(self) -> None:
+        """Receive the workers' chunks as they come, so that no worker waits on a full pipe."""
+        open_ = {receiver: process for process, receiver in self.workers}
+        while open_:
+            for receiver in cast(list[Connection], wait(list(open_))):
+                try:
+                    message = receiver.recv()
+                except (EOFError, OSError):
+                    message = None
+                if message is None or message[0] is None:  # ended, or finished
+                    process = open_.pop(receiver)
+                    if message is None:
+                        process.join()
+                        self._fail(RuntimeError(f"a worker process ended unexpectedly (exit code {process.exitcode})"))
+                    continue
+                chunk, result = message
+                with self.changed:
+                    if isinstance(result, BaseException):
+                        self.failure = self.failure or result
+                    else:
+                        self.done[chunk] = result
+                    self.changed.notify_all()
+
+    def _fail(self, failure: BaseException) -> None:
+        with self.changed:
+            self.failure = self.failure or failure
+            self.changed.notify_all()
+
+
+def _take(counter: Synchronized[int], chunks: int) -> int | None:
+    """The next chunk no process has taken yet, now taken; or None."""
+    with counter.get_lock():
+        chunk = counter.value
+        if chunk >= chunks:
+            return None
+        counter.value = chunk + 1
+        return chunk
+
+
+def _work(counter: Synchronized[int], chunks: int, sender: Connection, parent: int) -> None:
+    die_with_parent(parent)
+    try:
+        while (chunk := _take(counter, chunks)) is not None:
+            start = chunk * CHUNK
+            sender.send((chunk, [job() for job in _jobs[start:start + CHUNK]]))
+        sender.send((None, None))
+    except BaseException as exc:  # the caller raises it
+        sender.send((-1, _portable(exc)))
+
+
+def in_child(work: Callable[[Callable[..., None]], T], listener: Callable[..., None] | None = None) -> T:
+    """What ``work(tell)`` returns, or raises, with the work done in a forked child process: when
+    it ends, everything it held in memory is given back to the system at once, which a Python
+    process cannot do for itself (its heap stays fragmented). ``tell(*args)`` in the child calls
+    ``listener(*args)`` here (progress, say). The child dies with this process."""
+    if not can_fork():
+        return work(listener or _ignore)
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    parent = os.getpid()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 0
+        try:
+            receiver.close()
+            die_with_parent(parent)
+            try:
+                outcome: tuple[bool, Any] = (True, work(lambda *args: sender.send(("tell", args))))
+            except BaseException as exc:  # the parent raises it
+                outcome = (False, _portable(exc))
+            sender.send(("done", outcome))
+        except BaseException:  # nothing is left to tell it to
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, message = receiver.recv()
+            except EOFError:
+                _, status = os.waitpid(pid, 0)
+                pid = 0
+                raise RuntimeError(f"the build's process ended unexpectedly ({_status(status)})") from None
+            if kind == "done":
+                ok, value = message
+                break
+            if listener is not None:
+                listener(*message)
     finally:
-        _jobs = ()
+        receiver.close()
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # at once, if it is still at work (an interrupt)
+            os.waitpid(pid, 0)
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
-def _run_chunk(start: int) -> list[Any]:
-    return [job() for job in _jobs[start:start + CHUNK]]
+def _ignore(*args: object) -> None:
+    pass
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Have the kernel kill this process when the one that forked it dies (Linux), so that a
+    build killed outright leaves nothing running behind it."""
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)  # the C library's, already loaded: nothing to find
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent is not None and os.getppid() != parent:  # it died before that was asked
+        os._exit(1)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc``, with where it was raised as a note (a traceback stays behind in this process), or,
+    if it cannot travel between processes, an error that tells what it was."""
+    exc.add_note("raised in a process of its own, at:\n" + "".join(traceback.format_tb(exc.__traceback__)).rstrip())
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # any failure to pickle
+        text = "".join(traceback.format_exception(exc)).rstrip()
+        return RuntimeError(f"in a worker process:\n{text}")
+
+
+def _status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"

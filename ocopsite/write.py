@@ -8,6 +8,7 @@ by the next build.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import fcntl
@@ -39,9 +40,16 @@ def write_output(output: Path, files: Mapping[str, bytes] | Fill, finish: Finish
     so that they need not all be in memory at once; if it raises, nothing is swapped."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
     _refuse_foreign(output)
+    missing = [folder for folder in (output.parent, *output.parent.parents) if not folder.exists()]
     output.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(output):
-        _write_and_swap(output, files, finish)
+    try:
+        with _locked(output):
+            _write_and_swap(output, files, finish)
+    except BaseException:
+        for folder in missing:  # a failed build leaves no trace, not even the folders it made to work in
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def write_changes(output: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes],

@@ -66,6 +66,7 @@ def test_github_format_prints_annotations(minimal: Path) -> None:
 def test_a_missing_site_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     result = run_cli("build", str(tmp_path / "nowhere"))
     assert result.returncode == 1
+    assert not (tmp_path / "nowhere").exists(), "a failed build makes no folder"
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0] == f"{tmp_path / 'nowhere' / 'site.yaml'}: not found: is this a site folder?"
 
