@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import segno
@@ -69,8 +70,9 @@ def make(address: str) -> segno.QRCode:
     module in Python, which is most of the time a code takes. Here the code is made once with
     mask 0, the mask is undone, and all eight are scored on whole symbols packed into integers
     (``_penalty``), the same rules as segno's ``encoder.mask_scores`` with the same ties; then
-    the code is made again with the winner. ``tests/test_qr.py`` checks the choice against
-    segno's own over every version the catalogue's addresses reach.
+    mask 0 is swapped for the winner, and the format information that names it rewritten.
+    ``tests/test_qr.py`` checks the code against segno's own over every version the
+    catalogue's addresses reach.
     """
     first = segno.make(address, error="m", micro=False, boost_error=True, mask=0)
     shape = _shape(len(first.matrix))
@@ -83,12 +85,20 @@ def make(address: str) -> segno.QRCode:
     best = scores.index(min(scores))  # the first of equals, as segno
     if best == 0:
         return first
-    return segno.make(address, error="m", micro=False, boost_error=True, mask=best)
+    size, stride = shape.size, shape.size + PAD
+    bits = format(rows ^ shape.masks[0].rows ^ shape.masks[best].rows, f"0{size * stride + PAD}b")[::-1]
+    modules = bits.encode().translate(_MODULES)
+    matrix = tuple(bytearray(modules[PAD + i * stride:PAD + i * stride + size]) for i in range(size))
+    version, error = first._version, first._error  # segno's constants, for its own functions
+    encoder.add_format_info(matrix, version, error, best)
+    segments = [SimpleNamespace(mode=first._mode)]  # all that QRCode reads of its segments
+    return segno.QRCode(SimpleNamespace(matrix=matrix, version=version, error=error, mask=best, segments=segments))  # type: ignore[call-arg]  # its stub omits the one argument
 
 
 encoder: Any = _encoder  # segno's internals (untyped): the layout and masks that ``make`` mirrors
 PAD = 4  # light modules before each line and after the last: the quiet zone, as segno's N3 sees it
 _BITS = bytes.maketrans(b"\x00\x01", b"01")
+_MODULES = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def _pack(lines: list[bytes] | tuple[bytearray, ...]) -> int:

@@ -3,6 +3,7 @@ decoded by a real scanner (zbar), leads to that product's page."""
 
 from __future__ import annotations
 
+import io
 import random
 import re
 import shutil
@@ -50,6 +51,14 @@ def test_the_svg_scales_and_scans_in_dark_mode() -> None:
     assert "<title>https://example.org/p/alpha/</title>" in svg
 
 
+def _svg(code: segno.QRCode, address: str) -> bytes:
+    """The code as ``qr_svg`` writes it."""
+    out = io.BytesIO()
+    code.save(out, kind="svg", xmldecl=False, border=4, dark="#000", light="#fff", omitsize=True, title=address,
+              svgclass=None, lineclass=None)
+    return out.getvalue() + b"\n"
+
+
 def test_the_mask_is_the_one_segno_chooses_at_every_version() -> None:
     """``make`` scores the eight masks its own way, on packed integers; the code must come out
     exactly as segno makes it when it scores them itself (ISO/IEC 18004, 7.8.3)."""
@@ -62,6 +71,9 @@ def test_the_mask_is_the_one_segno_chooses_at_every_version() -> None:
             made = make(address)
             assert (made.version, made.error, made.mask) == (expected.version, expected.error, expected.mask), address
             assert made.matrix == expected.matrix, address
+            assert (made.mode, made.designator) == (expected.mode, expected.designator)
+            if len(versions) < expected.version:  # the first code of each version: as published
+                assert qr_svg(address) == _svg(expected, address), address
             versions.add(expected.version)
     assert versions >= set(range(1, 19)), "every version the short links can reach, and beyond"
     assert len({make(address).mask for address in ("https://example.org/p/a/", "https://example.org/p/b/",
