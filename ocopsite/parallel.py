@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import pickle
@@ -74,6 +75,9 @@ class _Shared:
         global _jobs
         _jobs = jobs
         self.workers = []
+        # Out of the collector's sight until the jobs are done, here and in the workers: a
+        # collection would write to every object's header, and so copy every page they share.
+        gc.freeze()
         try:
             for _ in range(workers):
                 receiver, sender = context.Pipe(duplex=False)
@@ -85,6 +89,7 @@ class _Shared:
         except BaseException:
             for process, _ in self.workers:
                 process.kill()
+            gc.unfreeze()
             raise
         finally:
             _jobs = ()
@@ -109,6 +114,7 @@ class _Shared:
             self.listener.join()
             for _, receiver in self.workers:
                 receiver.close()
+            gc.unfreeze()
 
     def _chunk(self, wanted: int) -> list[Any]:
         """The results of chunk ``wanted``; until they are in, this process works on the chunks
