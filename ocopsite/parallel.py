@@ -77,6 +77,8 @@ class _Shared:
         self.workers = []
         # Out of the collector's sight until the jobs are done, here and in the workers: a
         # collection would write to every object's header, and so copy every page they share.
+        # What was set apart already (``Session.settle``) stays so, with what joins it now.
+        self.thaw = gc.get_freeze_count() == 0
         gc.freeze()
         try:
             for _ in range(workers):
@@ -89,7 +91,7 @@ class _Shared:
         except BaseException:
             for process, _ in self.workers:
                 process.kill()
-            gc.unfreeze()
+            self._thaw()
             raise
         finally:
             _jobs = ()
@@ -114,7 +116,7 @@ class _Shared:
             self.listener.join()
             for _, receiver in self.workers:
                 receiver.close()
-            gc.unfreeze()
+            self._thaw()
 
     def _chunk(self, wanted: int) -> list[Any]:
         """The results of chunk ``wanted``; until they are in, this process works on the chunks
@@ -157,6 +159,10 @@ class _Shared:
                     else:
                         self.done[chunk] = result
                     self.changed.notify_all()
+
+    def _thaw(self) -> None:
+        if self.thaw:
+            gc.unfreeze()
 
     def _fail(self, failure: BaseException) -> None:
         with self.changed:

@@ -3,6 +3,7 @@ raised where the work was asked for, and nothing left running when the asking pr
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -45,6 +46,21 @@ def test_results_come_in_order_from_this_process_and_a_worker() -> None:
     assert os.getpid() in pids, "the asking process works too"
     assert len(pids) == 2, "with one worker beside it"
     assert seen[-1] == (len(jobs), len(jobs)) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_the_collector_sees_everything_again_after_the_jobs_unless_it_was_set_apart_before() -> None:
+    jobs = [lambda: os.getpid()] * (parallel.CHUNK * 4)
+    gc.unfreeze()
+    list(parallel.run(jobs, processes=2))
+    assert gc.get_freeze_count() == 0, "a build outside serve leaves nothing out of the collector's sight"
+    kept = [[object()] for _ in range(100)]
+    gc.freeze()  # as Session.settle between serve's builds
+    try:
+        list(parallel.run(jobs, processes=2))
+        assert gc.get_freeze_count() > 0, "what serve set apart stays apart until its next settle"
+    finally:
+        gc.unfreeze()
+    assert kept
 
 
 def test_a_job_that_fails_in_a_worker_raises_here_with_where_it_was() -> None:
