@@ -83,15 +83,18 @@ class _Shared:
         try:
             for _ in range(workers):
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_work, args=(self.counter, self.chunks, sender, os.getpid()),
-                                          daemon=True)
-                process.start()
-                sender.close()  # the worker's alone, so that its end means the worker's end
+                try:
+                    process = context.Process(target=_work, args=(self.counter, self.chunks, sender, os.getpid()),
+                                              daemon=True)
+                    process.start()
+                except BaseException:
+                    receiver.close()
+                    raise
+                finally:
+                    sender.close()  # the worker's alone, so that its end means the worker's end
                 self.workers.append((process, receiver))
         except BaseException:
-            for process, _ in self.workers:
-                process.kill()
-            self._thaw()
+            self._stop()
             raise
         finally:
             _jobs = ()
@@ -108,26 +111,21 @@ class _Shared:
                 if progress is not None:
                     progress(handed, total)
         finally:
-            for process, _ in self.workers:
-                if process.is_alive():
-                    process.kill()
-            for process, _ in self.workers:
-                process.join()
+            self._stop()
             self.listener.join()
             for _, receiver in self.workers:
                 receiver.close()
-            self._thaw()
 
     def _chunk(self, wanted: int) -> list[Any]:
         """The results of chunk ``wanted``; until they are in, this process works on the chunks
         not yet taken, then waits."""
         while True:
             with self.changed:
+                if wanted in self.done:  # in order, as far as they came: the first failure is told
+                    return self.done.pop(wanted)
                 if self.failure is not None:
                     raise self.failure
-                if wanted in self.done:
-                    return self.done.pop(wanted)
-            mine = _take(self.counter, self.chunks)
+            mine = _take(self.counter, self.chunks, lambda: self.failure is not None)
             if mine is None:
                 with self.changed:
                     self.changed.wait_for(lambda: wanted in self.done or self.failure is not None)
@@ -139,6 +137,12 @@ class _Shared:
 
     def _listen(self) -> None:
         """Receive the workers' chunks as they come, so that no worker waits on a full pipe."""
+        try:
+            self._receive()
+        except BaseException as exc:  # the caller must not wait for what will never come
+            self._fail(exc)
+
+    def _receive(self) -> None:
         open_ = {receiver: process for process, receiver in self.workers}
         while open_:
             for receiver in cast(list[Connection], wait(list(open_))):
@@ -160,7 +164,14 @@ class _Shared:
                         self.done[chunk] = result
                     self.changed.notify_all()
 
-    def _thaw(self) -> None:
+    def _stop(self) -> None:
+        """Workers stopped (at once, if still at work) and waited for; their pipes closed once
+        the listener is done with them."""
+        for process, _ in self.workers:
+            if process.is_alive():
+                process.kill()
+        for process, _ in self.workers:
+            process.join()
         if self.thaw:
             gc.unfreeze()
 
@@ -170,14 +181,21 @@ class _Shared:
             self.changed.notify_all()
 
 
-def _take(counter: Synchronized[int], chunks: int) -> int | None:
-    """The next chunk no process has taken yet, now taken; or None."""
-    with counter.get_lock():
+def _take(counter: Synchronized[int], chunks: int, failed: Callable[[], bool] = lambda: False) -> int | None:
+    """The next chunk no process has taken yet, now taken; or None, also once ``failed()`` (a
+    worker killed while it held the counter's lock never releases it)."""
+    lock = counter.get_lock()
+    while not lock.acquire(timeout=0.5):
+        if failed():
+            return None
+    try:
         chunk = counter.value
         if chunk >= chunks:
             return None
         counter.value = chunk + 1
         return chunk
+    finally:
+        lock.release()
 
 
 def _work(counter: Synchronized[int], chunks: int, sender: Connection, parent: int) -> None:
@@ -195,7 +213,7 @@ def in_child(work: Callable[[Callable[..., None]], T], listener: Callable[..., N
     """What ``work(tell)`` returns, or raises, with the work done in a forked child process: when
     it ends, everything it held in memory is given back to the system at once, which a Python
     process cannot do for itself (its heap stays fragmented). ``tell(*args)`` in the child calls
-    ``listener(*args)`` here (progress, say). The child dies with this process."""
+    ``listener(*args)`` here (progress, say). On Linux, the child dies with this process."""
     if not can_fork():
         return work(listener or _ignore)
     receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
@@ -204,7 +222,7 @@ def in_child(work: Callable[[Callable[..., None]], T], listener: Callable[..., N
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # the child
-        code = 0
+        code = 1
         try:
             receiver.close()
             die_with_parent(parent)
@@ -212,32 +230,37 @@ def in_child(work: Callable[[Callable[..., None]], T], listener: Callable[..., N
                 outcome: tuple[bool, Any] = (True, work(lambda *args: sender.send(("tell", args))))
             except BaseException as exc:  # the parent raises it
                 outcome = (False, _portable(exc))
-            sender.send(("done", outcome))
-        except BaseException:  # nothing is left to tell it to
-            code = 1
-        finally:
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(code)
+            try:
+                sender.send(("done", outcome))
+            except Exception as exc:  # a result that cannot be pickled: say so
+                sender.send(("done", (False, _portable(exc))))
+            code = 0
+        finally:
+            os._exit(code)  # never the parent's own clean-up (its staging folder, its lock)
     sender.close()
+    finished = False
     try:
         while True:
             try:
                 kind, message = receiver.recv()
             except EOFError:
                 _, status = os.waitpid(pid, 0)
-                pid = 0
+                finished = True
                 raise RuntimeError(f"the build's process ended unexpectedly ({_status(status)})") from None
             if kind == "done":
                 ok, value = message
+                os.waitpid(pid, 0)  # it only exits now
+                finished = True
                 break
             if listener is not None:
                 listener(*message)
     finally:
         receiver.close()
-        if pid:
+        if not finished:  # interrupted here, or the listener failed: stop the child at once
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)  # at once, if it is still at work (an interrupt)
+                os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
     if ok:
         return value  # type: ignore[no-any-return]
@@ -261,13 +284,13 @@ def die_with_parent(parent: int | None = None) -> None:
 def _portable(exc: BaseException) -> BaseException:
     """``exc``, with where it was raised as a note (a traceback stays behind in this process), or,
     if it cannot travel between processes, an error that tells what it was."""
-    exc.add_note("raised in a process of its own, at:\n" + "".join(traceback.format_tb(exc.__traceback__)).rstrip())
+    text = "".join(traceback.format_exception(exc)).rstrip()
+    exc.add_note(f"raised in another process:\n{text}")
     try:
         pickle.loads(pickle.dumps(exc))
         return exc
     except Exception:  # any failure to pickle
-        text = "".join(traceback.format_exception(exc)).rstrip()
-        return RuntimeError(f"in a worker process:\n{text}")
+        return RuntimeError(f"raised in another process:\n{text}")
 
 
 def _status(status: int) -> str:

@@ -37,7 +37,8 @@ def write_output(output: Path, files: Mapping[str, bytes] | Fill, finish: Finish
     """Write every file into a sibling temporary folder, run ``finish`` on it (the search
     index is made from the written pages), then swap it with ``output``. ``files`` is either
     every file by name, or a function that hands them one by one to the function it is given,
-    so that they need not all be in memory at once; if it raises, nothing is swapped."""
+    so that they need not all be in memory at once; if it raises, nothing is swapped, and the
+    folders made to hold ``output`` are removed again if they are empty."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
     _refuse_foreign(output)
     missing = [folder for folder in (output.parent, *output.parent.parents) if not folder.exists()]
@@ -90,7 +91,11 @@ def _locked(output: Path) -> Iterator[None]:
     their work never keeps the next one waiting. The kernel drops it when the process dies."""
     path = output.parent / f".{output.name}.lock"
     while True:
-        lock = path.open("a")
+        try:
+            lock = path.open("a")
+        except FileNotFoundError:  # a build that failed took away the folder it had made: make it again
+            path.parent.mkdir(parents=True, exist_ok=True)
+            continue
         fcntl.lockf(lock, fcntl.LOCK_EX)
         try:
             same = os.path.samestat(os.fstat(lock.fileno()), path.stat())

@@ -4,7 +4,7 @@ removes what the killed one left beside it. ``serve``'s rebuilds, which write ch
 place, leave every file whole and every link resolving.
 
 The builds are the real command line on a synthetic catalogue large enough (about 1,000 files,
-rendered by a pool of workers, then indexed by Pagefind) to be killed while it renders, writes,
+rendered on two cores in a child process, then indexed by Pagefind) to be killed while it renders, writes,
 indexes and swaps."""
 
 from __future__ import annotations

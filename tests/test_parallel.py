@@ -7,6 +7,7 @@ import gc
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,52 @@ def _die_in_worker(caller: int) -> int:
         os._exit(3)
     time.sleep(0.002)
     return 0
+
+
+class _Unloadable:
+    """Pickles, but cannot be unpickled."""
+
+    def __reduce__(self) -> tuple[Callable[[], None], tuple[()]]:
+        return _refuse, ()
+
+
+def _refuse() -> None:
+    raise ValueError("cannot be loaded")
+
+
+def _unloadable_in_worker(caller: int) -> object:
+    time.sleep(0.002)
+    return _Unloadable() if os.getpid() != caller else 0
+
+
+def _fail_here(caller: int) -> int:
+    if os.getpid() == caller:
+        raise KeyError("bad job here")
+    time.sleep(0.002)
+    return 0
+
+
+def _within(seconds: float, work: Callable[[], object]) -> BaseException | None:
+    """What ``work()`` raised (None if nothing), failing the test if it takes longer than ``seconds``."""
+    raised: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            work()
+            raised.append(None)
+        except BaseException as exc:  # handed to the test
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert raised, f"still running after {seconds} s: a failure must end the jobs, not hang them"
+    return raised[0]
+
+
+def test_few_jobs_or_none_run_all_the_same() -> None:
+    for count in (0, 1, parallel.CHUNK - 1, parallel.CHUNK + 1):
+        assert list(parallel.run([lambda i=i: i for i in range(count)], processes=2)) == list(range(count))
 
 
 def test_results_come_in_order_from_this_process_and_a_worker() -> None:
@@ -71,11 +118,21 @@ def test_a_job_that_fails_in_a_worker_raises_here_with_where_it_was() -> None:
     assert any("_fail_in_worker" in note for note in caught.value.__notes__)
 
 
-def test_a_worker_that_dies_is_an_error_not_a_wait() -> None:
+def test_a_job_that_fails_here_stops_the_workers() -> None:
     caller = os.getpid()
-    jobs = [lambda: _die_in_worker(caller)] * (parallel.CHUNK * 8)
-    with pytest.raises(RuntimeError, match="worker process ended unexpectedly"):
+    jobs = [lambda: _fail_here(caller)] * (parallel.CHUNK * 8)
+    with pytest.raises(KeyError, match="bad job here"):
         list(parallel.run(jobs, processes=2))
+
+
+@pytest.mark.parametrize(("job", "error"), [(_die_in_worker, "worker process ended unexpectedly"),
+                                            (_unloadable_in_worker, "cannot be loaded")])
+def test_a_worker_that_dies_or_sends_nonsense_is_an_error_not_a_wait(job: Callable[[int], object],
+                                                                     error: str) -> None:
+    caller = os.getpid()
+    jobs = [lambda: job(caller)] * (parallel.CHUNK * 8)
+    raised = _within(30, lambda: list(parallel.run(jobs, processes=2)))
+    assert raised is not None and error in str(raised)
 
 
 def test_work_in_a_child_returns_its_result_and_relays_what_it_tells() -> None:
@@ -99,6 +156,13 @@ def test_work_in_a_child_raises_here_what_it_raised() -> None:
     with pytest.raises(SiteError) as caught:
         parallel.in_child(fails)
     assert caught.value.problems == problems
+    assert str(caught.value) == str(SiteError(problems)), "as the command line prints it"
+
+    def unpicklable(tell: object) -> object:
+        return lambda: None
+
+    with pytest.raises(Exception, match="pickle"):
+        parallel.in_child(unpicklable)
 
     def dies(tell: object) -> None:
         os._exit(3)
