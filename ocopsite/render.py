@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import types
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,11 +49,28 @@ def digest(*values: Any) -> str:
     return hashlib.sha256(repr(values).encode()).hexdigest()[:12]
 
 
+# What a template calls that cannot ask Jinja for its context (``pass_context`` and the like set
+# ``jinja_pass_arg`` on a function, which a method shares; a macro and ``Strings`` never do).
+_FUNCTIONS = frozenset({types.FunctionType, types.MethodType, types.BuiltinFunctionType})
+_NEVER_PASSED = frozenset({jinja2.runtime.Macro, Strings})
+
+
 class _Context(jinja2.runtime.Context):
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every call a template makes passes here: about 140 for a product page. Jinja's own
+        looks for what to pass the callable three times; for the callables above it is known."""
         environment = __self.environment
         if isinstance(environment, TrackingEnvironment) and environment.reads is not None:
             environment.whole(*args, *kwargs.values())
+        kind = type(__obj)
+        if kind in _NEVER_PASSED or (kind in _FUNCTIONS and getattr(__obj, "jinja_pass_arg", None) is None):
+            if kwargs:
+                kwargs.pop("_block_vars", None)  # for a context it is not given
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:  # as Jinja's
+                return environment.undefined("value was undefined because a callable raised a StopIteration exception")
         return super().call(__obj, *args, **kwargs)
 
 
@@ -72,13 +90,21 @@ class TrackingEnvironment(jinja2.Environment):
             self.reads.add(("template", name))  # the page, what it extends, imports and includes
         return super().get_template(name, parent, globals)
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        value = super().getattr(obj, attribute)
+    def watch(self) -> None:
+        """From now on, record what is read (``getattr`` and ``getitem``, which compiled templates
+        call for every ``a.b`` and ``a[b]``, about 220 times a product page, are Jinja's own
+        until then: a clean build records nothing)."""
+        self.reads = set()
+        self.getattr = self._getattr_read  # type: ignore[method-assign]
+        self.getitem = self._getitem_read  # type: ignore[method-assign]
+
+    def _getattr_read(self, obj: Any, attribute: str) -> Any:
+        value = jinja2.Environment.getattr(self, obj, attribute)
         self._read(obj, attribute, value)
         return value
 
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        value = super().getitem(obj, argument)
+    def _getitem_read(self, obj: Any, argument: Any) -> Any:
+        value = jinja2.Environment.getitem(self, obj, argument)
         self._read(obj, argument, value)
         return value
 
@@ -138,7 +164,7 @@ class Renderer:
 
     def track(self) -> None:
         """Record what each page reads from now on (see ``render_tracked``)."""
-        self.env.reads = set()
+        self.env.watch()
         if self.env.finalize is None:  # once per environment, before any template is compiled
             self.env.finalize = self.env.whole_value
             for name, function in list(self.env.filters.items()):
