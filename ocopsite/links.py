@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Container
@@ -26,11 +27,39 @@ def link_targets(name: str, data: bytes) -> list[tuple[str, str]]:
     base = posixpath.dirname(name)
     found = []
     for raw in sorted(set(LINK.findall(data))):
-        target = raw.decode().split("#")[0].split("?")[0]
-        if not target or EXTERNAL.match(target):
+        link = _link(raw)
+        if link is None:
             continue
-        resolved = posixpath.normpath(posixpath.join(base, unquote(target)))
+        text, target, path = link
+        resolved = _resolve(base, path)
         if target.endswith("/") or target in (".", ".."):
             resolved = "" if resolved == "." else resolved + "/"
-        found.append((raw.decode(), "\0outside" if resolved.startswith("../") else file_of(resolved)))
+        found.append((text, "\0outside" if resolved.startswith("../") else file_of(resolved)))
     return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _link(raw: bytes) -> tuple[str, str, str] | None:
+    """A link as written, its path (no fragment or query) and that path unquoted; None for an
+    external or empty one. The same few hundred links recur on thousands of pages."""
+    text = raw.decode()
+    target = text.split("#")[0].split("?")[0]
+    if not target or EXTERNAL.match(target):
+        return None
+    return text, target, unquote(target)
+
+
+def _resolve(base: str, path: str) -> str:
+    """``posixpath.normpath(posixpath.join(base, path))``, the common shape (some "../", then
+    plain names) without the general walk through every segment."""
+    ups = 0
+    while path.startswith("../", 3 * ups):
+        ups += 1
+    rest = path[3 * ups:]
+    parts = base.split("/") if base else []
+    if (ups > len(parts) or rest.startswith("/") or "./" in rest or "//" in rest or rest in (".", "..")
+            or rest.endswith(("/.", "/..")) or "" in parts or "." in parts or ".." in parts):
+        return posixpath.normpath(posixpath.join(base, path))
+    head = "/".join(parts[:len(parts) - ups])
+    joined = f"{head}/{rest}" if head and rest else head or rest
+    return joined.rstrip("/") or "."

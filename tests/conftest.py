@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +29,12 @@ from ocopsite.build import BuildResult, build
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
 EPOCH = "1748736000"  # 2025-06-01T00:00:00Z: the build date of every test build
+
+# Hypothesis reports a failing example with a patch made by libcst, whose import warns of a
+# deprecation, and warnings are errors: imported here once, the report of a failure stays readable.
+with warnings.catch_warnings(), contextlib.suppress(ImportError):
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import hypothesis.extra._patching  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

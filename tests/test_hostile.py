@@ -4,12 +4,10 @@ no hang and no runaway memory; and no random YAML can make the loader fail any o
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,12 +21,6 @@ from ocopsite.build import load
 from ocopsite.errors import Problems, SiteError
 from ocopsite.load import MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, load_site
 from ocopsite.validate import validate_site
-
-# Hypothesis reports a failing example with a patch made by libcst, whose import warns of a
-# deprecation, and warnings are errors: imported here once, the report of a failure stays readable.
-with warnings.catch_warnings(), contextlib.suppress(ImportError):
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import hypothesis.extra._patching  # noqa: F401
 
 PRODUCT = "content/products/alpha/product.yaml"
 MARKDOWN = "content/products/alpha/vi.md"

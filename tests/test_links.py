@@ -8,6 +8,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ocopsite.links import _resolve, link_targets
 
 ABSOLUTE_ALLOWED = {("link", "href"), ("meta", "content")}  # canonical, hreflang, Open Graph
 
@@ -84,3 +88,30 @@ def test_the_real_catalogue_has_every_page_type(catalogue_output: Path) -> None:
         assert (catalogue_output / name).is_file(), name
     tourism = [p for p in (catalogue_output / "en" / "tourism").iterdir() if p.is_dir()]
     assert len(tourism) >= 6
+
+
+SEGMENTS = ["..", ".", "", "vi", "san-pham", "a.b", ".well-known", "%C3%A1", "x y", "p"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(base=st.lists(st.sampled_from(["vi", "en", "san-pham", "p", "x", "..", ".", ""]), max_size=4),
+       path=st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=6),
+       leading_slash=st.booleans(), trailing_slash=st.booleans())
+def test_a_link_resolves_as_the_general_path_rules_say(base: list[str], path: list[str], leading_slash: bool,
+                                                       trailing_slash: bool) -> None:
+    """The build's link check takes a short way for the usual "../../name/" links; it must agree
+    with posixpath's normpath(join()) on every shape of link."""
+    folder = "/".join(base)
+    link = ("/" if leading_slash else "") + "/".join(path) + ("/" if trailing_slash else "")
+    assert _resolve(folder, link) == posixpath.normpath(posixpath.join(folder, link))
+    page = f"{folder}/index.html" if folder else "index.html"
+    found = link_targets(page, f'<a href="{link}">'.encode())
+    if not link or link.startswith("//"):  # nothing, or another host
+        assert found == []
+        return
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(link)))
+    if link.endswith("/") or link in (".", ".."):
+        resolved = "" if resolved == "." else resolved + "/"
+    expected = ("\0outside" if resolved.startswith("../") else
+                resolved + "index.html" if resolved == "" or resolved.endswith("/") else resolved)
+    assert found == [(link, expected)]
