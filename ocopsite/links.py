@@ -27,7 +27,7 @@ def link_targets(name: str, data: bytes) -> list[tuple[str, str]]:
     base = posixpath.dirname(name)
     found = []
     for raw in sorted(set(LINK.findall(data))):
-        link = _link(raw)
+        link = _link(raw) if len(raw) <= 512 else _link.__wrapped__(raw)  # a data: URI is not kept
         if link is None:
             continue
         text, target, path = link

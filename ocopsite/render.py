@@ -50,9 +50,10 @@ def digest(*values: Any) -> str:
 
 
 # What a template calls that cannot ask Jinja for its context (``pass_context`` and the like set
-# ``jinja_pass_arg`` on a function, which a method shares; a macro and ``Strings`` never do).
+# ``jinja_pass_arg`` on a function, which a method shares; ``Strings`` never does). A macro does
+# (its ``__call__`` takes the caller's evaluation context, to escape as the caller does).
 _FUNCTIONS = frozenset({types.FunctionType, types.MethodType, types.BuiltinFunctionType})
-_NEVER_PASSED = frozenset({jinja2.runtime.Macro, Strings})
+_NEVER_PASSED = frozenset({Strings})
 
 
 class _Context(jinja2.runtime.Context):

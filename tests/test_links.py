@@ -90,7 +90,7 @@ def test_the_real_catalogue_has_every_page_type(catalogue_output: Path) -> None:
     assert len(tourism) >= 6
 
 
-SEGMENTS = ["..", ".", "", "vi", "san-pham", "a.b", ".well-known", "%C3%A1", "x y", "p"]
+SEGMENTS = ["..", ".", "", "...", "..a", ".a", "a.", "vi", "san-pham", "a.b", ".well-known", "%C3%A1", "x y", "p"]
 
 
 @settings(max_examples=1500, deadline=None)
