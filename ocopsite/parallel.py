@@ -30,9 +30,6 @@ SERIAL_BELOW = 400  # jobs: fewer than this finish sooner in this process than i
 CHUNK = 64
 PR_SET_PDEATHSIG = 1
 
-_jobs: Sequence[Callable[[], Any]] = ()  # what forked workers inherit
-
-
 def jobs_wanted(jobs: int | None) -> int:
     """The number of processes to use: ``jobs``, else ``OCOPSITE_JOBS``, else one per core."""
     if jobs:
@@ -72,9 +69,8 @@ class _Shared:
         self.done: dict[int, list[Any]] = {}  # chunks finished, not yet handed out
         self.failure: BaseException | None = None
         self.changed = threading.Condition()
-        global _jobs
-        _jobs = jobs
         self.workers = []
+        self.listener: threading.Thread | None = None
         # Out of the collector's sight until the jobs are done, here and in the workers: a
         # collection would write to every object's header, and so copy every page they share.
         # What was set apart already (``Session.settle``) stays so, with what joins it now.
@@ -84,7 +80,8 @@ class _Shared:
             for _ in range(workers):
                 receiver, sender = context.Pipe(duplex=False)
                 try:
-                    process = context.Process(target=_work, args=(self.counter, self.chunks, sender, os.getpid()),
+                    # Forked: the worker inherits the jobs (and the site they hold), none of it pickled.
+                    process = context.Process(target=_work, args=(jobs, self.counter, self.chunks, sender, os.getpid()),
                                               daemon=True)
                     process.start()
                 except BaseException:
@@ -96,8 +93,6 @@ class _Shared:
         except BaseException:
             self._stop()
             raise
-        finally:
-            _jobs = ()
         self.listener = threading.Thread(target=self._listen, daemon=True)
         self.listener.start()
 
@@ -112,9 +107,6 @@ class _Shared:
                     progress(handed, total)
         finally:
             self._stop()
-            self.listener.join()
-            for _, receiver in self.workers:
-                receiver.close()
 
     def _chunk(self, wanted: int) -> list[Any]:
         """The results of chunk ``wanted``; until they are in, this process works on the chunks
@@ -130,8 +122,7 @@ class _Shared:
                 with self.changed:
                     self.changed.wait_for(lambda: wanted in self.done or self.failure is not None)
                 continue
-            start = mine * CHUNK
-            results = [job() for job in self.jobs[start:start + CHUNK]]
+            results = _run_chunk(self.jobs, mine)
             with self.changed:
                 self.done[mine] = results
 
@@ -172,6 +163,10 @@ class _Shared:
                 process.kill()
         for process, _ in self.workers:
             process.join()
+        if self.listener is not None:
+            self.listener.join()
+        for _, receiver in self.workers:
+            receiver.close()
         if self.thaw:
             gc.unfreeze()
 
@@ -198,12 +193,16 @@ def _take(counter: Synchronized[int], chunks: int, failed: Callable[[], bool] = 
         lock.release()
 
 
-def _work(counter: Synchronized[int], chunks: int, sender: Connection, parent: int) -> None:
+def _run_chunk(jobs: Sequence[Callable[[], Any]], chunk: int) -> list[Any]:
+    return [job() for job in jobs[chunk * CHUNK:(chunk + 1) * CHUNK]]
+
+
+def _work(jobs: Sequence[Callable[[], Any]], counter: Synchronized[int], chunks: int, sender: Connection,
+          parent: int) -> None:
     die_with_parent(parent)
     try:
         while (chunk := _take(counter, chunks)) is not None:
-            start = chunk * CHUNK
-            sender.send((chunk, [job() for job in _jobs[start:start + CHUNK]]))
+            sender.send((chunk, _run_chunk(jobs, chunk)))
         sender.send((None, None))
     except BaseException as exc:  # the caller raises it
         sender.send((-1, _portable(exc)))
@@ -271,13 +270,13 @@ def _ignore(*args: object) -> None:
     pass
 
 
-def die_with_parent(parent: int | None = None) -> None:
+def die_with_parent(parent: int) -> None:
     """Have the kernel kill this process when the one that forked it dies (Linux), so that a
     build killed outright leaves nothing running behind it."""
     prctl = getattr(ctypes.CDLL(None), "prctl", None)  # the C library's, already loaded: nothing to find
     if prctl is not None:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if parent is not None and os.getppid() != parent:  # it died before that was asked
+    if os.getppid() != parent:  # it died before that was asked
         os._exit(1)
 
 
