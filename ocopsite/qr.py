@@ -76,10 +76,10 @@ def make(address: str) -> segno.QRCode:
     """
     first = segno.make(address, error="m", micro=False, boost_error=True, mask=0)
     shape = _shape(len(first.matrix))
-    rows = _pack(first.matrix)
-    columns = _pack([bytes(column) for column in zip(*first.matrix, strict=True)])
+    packed = _pack_both(first.matrix)
+    rows = packed.rows
     unmasked = (rows & shape.region.rows) ^ shape.masks[0].rows
-    unmasked_t = (columns & shape.region.columns) ^ shape.masks[0].columns
+    unmasked_t = (packed.columns & shape.region.columns) ^ shape.masks[0].columns
     scores = [_penalty(shape.fixed.rows | (unmasked ^ mask.rows), shape.fixed.columns | (unmasked_t ^ mask.columns),
                        shape) for mask in shape.masks]
     best = scores.index(min(scores))  # the first of equals, as segno
@@ -115,6 +115,10 @@ class _Both:
     columns: int  # the same modules packed column by column
 
 
+def _pack_both(lines: list[bytes] | tuple[bytearray, ...]) -> _Both:
+    return _Both(_pack(lines), _pack([bytes(column) for column in zip(*lines, strict=True)]))
+
+
 @dataclass(frozen=True)
 class _Shape:
     """What every QR code of one size shares, packed both ways."""
@@ -137,8 +141,7 @@ def _shape(size: int) -> _Shape:
     encoder.add_alignment_patterns(layout, size, size)
 
     def where(test: Callable[[int, int], object]) -> _Both:
-        grid = [bytes(int(bool(test(i, j))) for j in range(size)) for i in range(size)]
-        return _Both(_pack(grid), _pack([bytes(column) for column in zip(*grid, strict=True)]))
+        return _pack_both([bytes(int(bool(test(i, j))) for j in range(size)) for i in range(size)])
 
     def region(i: int, j: int) -> bool:
         return bool(layout[i][j] > 1)
