@@ -209,7 +209,7 @@ class Renderer:
         reused while it is the very same object, which for an entry means until its product, or
         a record it refers to, changes (``catalogue``). So ``serve`` keeps fragments from one build
         to the next (a product's card is rendered again only when it changes)."""
-        index = tuple(part if isinstance(part, str | int) else ("id", id(part)) for part in key)
+        index = tuple(part if _by_value(part) else ("id", id(part)) for part in key)
         found = self.fragments.get(index)
         if found is None or not found.holds(key):
             outer, self.env.reads = self.env.reads, (set() if self.env.reads is not None else None)
@@ -318,6 +318,16 @@ class Renderer:
         return Markup(html if used == lang.code else f'<div lang="{used}">{html}</div>')
 
 
+def _by_value(part: Any) -> bool:
+    """Whether a part of a fragment's key counts by value (texts and whole numbers) or, like
+    anything else, by identity."""
+    return isinstance(part, str | int)
+
+
+def _by_identity(key: tuple[Any, ...]) -> list[Any]:
+    return [part for part in key if not _by_value(part)]
+
+
 class Fragment:
     """A shared fragment (``Renderer.cached``): its markup, the parts of the catalogue it read,
     and the objects its key names by identity, held weakly (when one is gone, so is the fragment;
@@ -328,11 +338,11 @@ class Fragment:
     def __init__(self, markup: Markup, reads: frozenset[tuple[Any, ...]], key: tuple[Any, ...]) -> None:
         self.markup = markup
         self.reads = reads
-        self.held = tuple(weakref.ref(part) for part in key if not isinstance(part, str | int))
+        self.held = tuple(weakref.ref(part) for part in _by_identity(key))
 
     def holds(self, key: tuple[Any, ...]) -> bool:
         """Whether the objects ``key`` names are the very ones this fragment was made for."""
-        objects = [part for part in key if not isinstance(part, str | int)]
+        objects = _by_identity(key)
         return len(objects) == len(self.held) and all(ref() is part
                                                       for ref, part in zip(self.held, objects, strict=True))
 
