@@ -6,26 +6,81 @@ Templates never group or filter; they read the ready lists made here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
-from ocopsite.errors import Problem, Problems, did_you_mean
-from ocopsite.load import Doc, Memo
-from ocopsite.model import Group, Localized, Place, Producer, Product, Recognition, Sector, Site, TourismSite
+from ocopsite.cache import digest
+from ocopsite.errors import Problems
+from ocopsite.model import Group, Location, Place, Producer, Product, Recognition, Sector, Site, TourismSite
+from ocopsite.schema import Bounds, Localized
 from ocopsite.slugs import fold
 
 STAR_LEVELS = (5, 4, 3)
+CURRENT, UNPUBLISHED, ENDED = "current", "unpublished", "ended"  # how lists group products by status
+GROUP_OF = {"valid": CURRENT, "expiring": CURRENT, "unknown": UNPUBLISHED, "re-evaluating": UNPUBLISHED,
+            "expired": ENDED, "revoked": ENDED}
+KIND_BY_GROUP = {"che": "tea", "ca-phe-ca-cao": "coffee", "do-uong-co-con": "wine", "vai-may-mac": "brocade"}
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Status:
-    """A certificate's status on a given day, and the range of possible expiry dates."""
+    """A certificate's status on a given day, and the first and last day it may end (either
+    unknown when the recognition date is only bounded on one side)."""
 
     code: str
-    expires_from: dt.date | None = None
-    expires_to: dt.date | None = None
+    ends_from: dt.date | None = None
+    ends_to: dt.date | None = None
+    bounded: bool = False  # the end is known only within a range: "ended by … unless renewed"
+
+    @property
+    def group(self) -> str:
+        return GROUP_OF[self.code]
+
+
+def certificate_status(rec: Recognition | None, today: dt.date, soon_days: int) -> Status:
+    """Valid when even the earliest possible end is after ``today`` (expiring when within
+    ``soon_days``), expired when even the latest possible end has passed, otherwise unknown
+    ("expiry not published"); revoked or re-evaluating when the data says so."""
+    if rec is not None and rec.status:
+        return Status(rec.status)
+    expiry = rec.expiry if rec else None
+    if expiry is None:
+        return Status("unknown")
+    first, last = expiry.earliest(), expiry.latest()
+    bounded = isinstance(expiry, Bounds) or first != last
+    if last is not None and last < today:
+        code = "expired"
+    elif first is not None and first > today + dt.timedelta(days=soon_days):
+        code = "valid"
+    elif first is not None and first >= today:
+        code = "expiring"
+    else:
+        code = "unknown"
+    return Status(code, first, last, bounded)
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """A point of sale or a place to visit, with how far it is from the site's reference point."""
+
+    spot: TourismSite
+    place: Place | None
+    km: float | None
+
+
+@dataclass(frozen=True)
+class WhereToBuy:
+    """Where a product is sold: its own points of sale (``own``), else its producer's
+    (``producer``), else the OCOP shops and markets of its place or of the province (``area``,
+    which carry OCOP products in general; ``near`` is the place, or None for the province)."""
+
+    source: str
+    outlets: tuple[Outlet, ...]
+    near: Place | None = None
 
 
 @dataclass(frozen=True)
@@ -37,12 +92,20 @@ class Entry:
     place: Place | None
     group: Group
     sector: Sector
-    sold_at: tuple[TourismSite, ...]
     status: Status
+    where: WhereToBuy
+    kind: str  # the drawn illustration
 
     @property
     def slug(self) -> str:
         return self.product.slug
+
+    @cached_property
+    def digest(self) -> str:
+        """Of everything the entry shows (its records by their own digests)."""
+        parts = [self.product.digest, self.producer.digest, self.place.digest if self.place else "",
+                 self.group.digest, self.sector.slug, repr(self.status), repr(self.where), self.kind]
+        return digest(*parts)
 
 
 @dataclass(frozen=True)
@@ -54,27 +117,12 @@ class View:
     by_group: Mapping[str, tuple[Entry, ...]]
     by_place: Mapping[str, tuple[Entry, ...]]
     by_producer: Mapping[str, tuple[Entry, ...]]
-    by_tourism: Mapping[str, tuple[Entry, ...]]
+    by_spot: Mapping[str, tuple[Entry, ...]]
     top: tuple[Entry, ...]
     producers: tuple[Producer, ...]
     producers_by_place: Mapping[str, tuple[Producer, ...]]
     tourism: tuple[TourismSite, ...]
     tourism_by_place: Mapping[str, tuple[TourismSite, ...]]
-    counts: Counts
-
-
-@dataclass(frozen=True)
-class Counts:
-    """How many products each list holds. Pages that show only a count read it here rather
-    than from the list itself, so that a product's edit (which changes the list, not its
-    length) does not make ``serve`` render them again."""
-
-    products: int
-    stars: Mapping[int, int]
-    group: Mapping[str, int]
-    place: Mapping[str, int]
-    producer: Mapping[str, int]
-    tourism: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -85,44 +133,27 @@ class Catalogue:
     today: dt.date
     products: tuple[Entry, ...]
     views: Mapping[str, View]
-    places: tuple[Place, ...]
-    product_places: tuple[Place, ...]
+    places: tuple[Place, ...]  # those something is in
+    product_places: tuple[Place, ...]  # those a product is in
     place_index: Mapping[str, Place]
-    sectors: tuple[Sector, ...]
-    groups: tuple[Group, ...]
-    recent: tuple[Entry, ...]
+    groups: tuple[Group, ...]  # those a product is in
+    recent: tuple[Entry, ...]  # recognised products with a date, newest first
+    distance: Mapping[str, float]  # km from the reference point, by producer or tourism slug
 
 
-def certificate_status(rec: Recognition | None, today: dt.date, soon_days: int) -> Status:
-    """Valid, expiring (within ``soon_days``), expired, revoked, re-evaluating or unknown."""
-    if rec is not None and rec.status:
-        return Status(rec.status)
-    expiry = rec.expiry if rec else None
-    if expiry is None:
-        return Status("unknown")
-    first, last = expiry.earliest(), expiry.latest()
-    if last < today:
-        code = "expired"
-    elif first > today + dt.timedelta(days=soon_days):
-        code = "valid"
-    elif first >= today:
-        code = "expiring"
-    else:
-        code = "unknown"
-    return Status(code, first, last)
-
-
-def make_catalogue(site: Site, today: dt.date, problems: Problems,
-                   entries_memo: Memo[tuple[Any, ...], Entry] | None = None) -> Catalogue:
-    """Resolve every slug a record names and group the products every way the site shows them.
-    With ``entries_memo`` (``serve``), an entry made of the very same records as last time is
-    the very same object, which makes comparing this catalogue with the last one quick."""
-    refs = _References(site, problems, entries_memo)
-    entries = [e for p in site.products if (e := refs.entry(p, today)) is not None]
-    located: list[Producer | TourismSite] = [*site.producers, *site.tourism]
-    for record in located:
-        refs.place(record.place, record.doc, "place")
-    problems.raise_if_errors()
+def make_catalogue(site: Site, today: dt.date, problems: Problems) -> Catalogue:
+    """Resolve what every record names and group the products every way the site shows them.
+    References were checked by ``validate``: every slug here exists."""
+    places = {p.slug: p for p in site.places}
+    distance = {r.slug: km for r in (*site.producers, *site.tourism)
+                if (km := kilometres(site.config.reference, r.location)) is not None}
+    index = _Index({p.slug: p for p in site.producers}, {t.slug: t for t in site.tourism}, places,
+                   {g.slug: (g, s) for s in site.sectors for g in s.groups}, distance)
+    entries = [_entry(p, site, index, today) for p in site.products]
+    for entry in entries:
+        if entry.status.code == "expired":
+            problems.warning(entry.product.doc.path, entry.product.doc.line("recognition"),
+                             "the certificate has ended (renewal, if any, is not recorded)")
     _warn_unused(site, entries, problems)
     views = {lang.code: make_view(entries, site, lang.chain) for lang in site.config.languages}
     first = views[site.config.default_language.code]
@@ -131,200 +162,105 @@ def make_catalogue(site: Site, today: dt.date, problems: Problems,
         site=site, today=today, products=first.products, views=views,
         places=tuple(p for p in site.places if p.slug in used),
         product_places=tuple(p for p in site.places if p.slug in first.by_place),
-        place_index={p.slug: p for p in site.places},
-        sectors=site.sectors,
+        place_index=places,
         groups=tuple(g for s in site.sectors for g in s.groups if g.slug in first.by_group),
-        recent=tuple(sorted(
-            (e for e in entries if e.product.recognition and e.product.recognition.date),
-            key=lambda e: (e.product.recognition.date.earliest(), e.slug),  # type: ignore[union-attr]
-            reverse=True,
-        )),
+        recent=tuple(sorted((e for e in entries if e.product.recognition and _dated(e.product.recognition)),
+                            key=lambda e: (_recognised(e), e.slug), reverse=True)),
+        distance=distance,
     )
 
 
-def placement(product: Product) -> tuple[Any, ...]:
-    """Everything of a product that decides which lists it is in, where it stands in them and
-    what they and the statistics page count. An edit that keeps it changes only the product's
-    own entry (see ``update_catalogue``)."""
-    return (product.slug, product.name, product.stars, product.category, product.producer, product.place,
-            product.sold_at, product.recognition, bool(product.shops))
+def _dated(rec: Recognition) -> bool:
+    return rec.date is not None and rec.date.earliest() is not None and not isinstance(rec.date, Bounds)
 
 
-def update_catalogue(old: Catalogue, site: Site, today: dt.date, problems: Problems, old_problems: list[Problem],
-                     entries_memo: Memo[tuple[Any, ...], Entry] | None = None
-                     ) -> tuple[Catalogue, dict[int, Entry]] | None:
-    """What ``make_catalogue`` would make, made from ``old`` (the last build's, which reported
-    ``old_problems``) in a few milliseconds, when only products changed and none of them changed
-    its ``placement``: every list stays as it was, with each edited product's new entry in place
-    of its old one. Also the new entries, by the ``id`` of the ones they replace. None when the
-    edit is of another kind: then the catalogue must be made again."""
-    before = old.site
-    if old.today != today or before.config != site.config or len(before.products) != len(site.products):
+def _recognised(entry: Entry) -> dt.date:
+    rec = entry.product.recognition
+    assert rec is not None and rec.date is not None
+    return rec.date.earliest() or dt.date.min
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Each record by its slug."""
+
+    producers: Mapping[str, Producer]
+    tourism: Mapping[str, TourismSite]
+    places: Mapping[str, Place]
+    groups: Mapping[str, tuple[Group, Sector]]
+    distance: Mapping[str, float]
+
+
+def _entry(product: Product, site: Site, index: _Index, today: dt.date) -> Entry:
+    producer = index.producers[product.producer]
+    group, sector = index.groups[product.category]
+    place = index.places.get(product.place or producer.place or "")
+    return Entry(product, producer, place, group, sector,
+                 certificate_status(product.recognition, today, site.config.expiring_soon_days),
+                 where_to_buy(product, producer, place, site, index),
+                 product.kind or KIND_BY_GROUP.get(group.slug, "default"))
+
+
+def where_to_buy(product: Product, producer: Producer, place: Place | None, site: Site, index: _Index) -> WhereToBuy:
+    """A product's points of sale: its own, else its producer's, else the shops and markets of
+    its place, else of the province; each with its distance, nearest first."""
+    def outlets(spots: Iterable[TourismSite]) -> tuple[Outlet, ...]:
+        found = [Outlet(s, index.places.get(s.place or ""), index.distance.get(s.slug)) for s in spots]
+        return tuple(sorted(found, key=lambda o: (o.km is None, o.km or 0.0, o.spot.slug)))
+
+    if product.sold_at:
+        return WhereToBuy("own", outlets(index.tourism[slug] for slug in product.sold_at))
+    if producer.sold_at:
+        return WhereToBuy("producer", outlets(index.tourism[slug] for slug in producer.sold_at))
+    shops = [s for s in site.tourism if s.sells]
+    near = [s for s in shops if place is not None and s.place == place.slug]
+    return WhereToBuy("area", outlets(near or shops), place if near else None)
+
+
+def kilometres(reference: Any, location: Location | None) -> float | None:
+    """The great-circle distance in km from the site's reference point, to one decimal."""
+    if reference is None or location is None:
         return None
-    records: tuple[tuple[tuple[Any, ...], tuple[Any, ...]], ...] = (
-        (before.producers, site.producers), (before.tourism, site.tourism), (before.places, site.places),
-        (before.sectors, site.sectors), (before.pages, site.pages))
-    for old_records, new_records in records:
-        if len(old_records) != len(new_records) or any(a is not b for a, b in zip(old_records, new_records,
-                                                                                   strict=True)):
-            return None
-    changed = [(a, b) for a, b in zip(before.products, site.products, strict=True) if a is not b]
-    if any(placement(a) != placement(b) for a, b in changed):
-        return None
-    if entries_memo is not None:
-        entries_memo.carry()
-    own = Problems()
-    refs = _References(site, own, entries_memo)
-    last = {e.slug: e for e in old.products}
-    swap: dict[int, Entry] = {}
-    for was, now in changed:
-        entry = refs.entry(now, today)
-        if entry is None:
-            return None
-        if entries_memo is not None:
-            entries_memo.drop(_entry_key(last[was.slug]))
-        swap[id(last[was.slug])] = entry
-    edited = {now.doc.path for _, now in changed}
-    problems.items.extend(p for p in old_problems if p.path not in edited)
-    problems.items.extend(own.items)
-    replaced = [last[was.slug] for was, _ in changed]
-    views = {code: _swapped_view(view, swap, replaced) for code, view in old.views.items()}
-    first = views[site.config.default_language.code]
-    return replace(old, site=site, products=first.products, views=views, recent=_swapped(old.recent, swap)), swap
-
-
-def _swapped(entries: tuple[Entry, ...], swap: Mapping[int, Entry]) -> tuple[Entry, ...]:
-    return tuple([swap.get(id(e), e) for e in entries])
-
-
-def _swapped_view(view: View, swap: Mapping[int, Entry], replaced: list[Entry]) -> View:
-    """``view`` with new entries in place of ``replaced``, which keep their place in every list
-    (the lists that hold them are those of their own stars, group, place, producer and sites)."""
-    def lists(by: Mapping[Any, tuple[Entry, ...]],
-              keys: Callable[[Entry], Iterable[Any]]) -> dict[Any, tuple[Entry, ...]]:
-        touched = {key for entry in replaced for key in keys(entry)}
-        return {key: _swapped(entries, swap) if key in touched else entries for key, entries in by.items()}
-
-    return replace(view, products=_swapped(view.products, swap), top=_swapped(view.top, swap),
-                   by_stars=lists(view.by_stars, lambda e: [e.product.stars]),
-                   by_group=lists(view.by_group, _group_of), by_place=lists(view.by_place, _place_of),
-                   by_producer=lists(view.by_producer, _producer_of), by_tourism=lists(view.by_tourism, _sites_of))
-
-
-def _group_of(e: Entry) -> list[str]:
-    return [e.group.slug]
-
-
-def _place_of(e: Entry) -> list[str]:
-    return [e.place.slug] if e.place else []
-
-
-def _producer_of(e: Entry) -> list[str]:
-    return [e.producer.slug]
-
-
-def _sites_of(e: Entry) -> list[str]:
-    return [t.slug for t in e.sold_at]
+    lat1, lon1, lat2, lon2 = map(math.radians, (reference.lat, reference.lon, location.lat, location.lon))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return round(2 * 6371.0 * math.asin(math.sqrt(a)), 1)
 
 
 def make_view(entries: list[Entry], site: Site, chain: tuple[str, ...]) -> View:
-    """Every list of the site, sorted for readers of the first language of ``chain``."""
+    """Every list of the site, sorted for readers of the first language of ``chain``: current
+    certificates first, those not published next, ended ones last; then by stars and name."""
     def by_name(name: Localized, slug: str) -> tuple[str, str]:
         return fold(name.get(chain)[0]).casefold(), slug  # Đ sorts with D, accents ignored
 
-    products = sorted(entries, key=lambda e: (-e.product.stars, *by_name(e.product.name, e.slug)))
+    order = {CURRENT: 0, UNPUBLISHED: 1, ENDED: 2}
+    products = sorted(entries, key=lambda e: (order[e.status.group], -e.product.stars,
+                                              *by_name(e.product.name, e.slug)))
     producers = sorted(site.producers, key=lambda p: by_name(p.name, p.slug))
     tourism = sorted(site.tourism, key=lambda t: by_name(t.name, t.slug))
-    by_stars = {n: tuple(e for e in products if e.product.stars == n) for n in STAR_LEVELS}
-    by_group = _group(products, _group_of)
-    by_place = _group(products, _place_of)
-    by_producer = _group(products, _producer_of)
-    by_tourism = _group(products, _sites_of)
     return View(
         products=tuple(products),
-        by_stars=by_stars,
-        by_group=by_group,
-        by_place=by_place,
-        by_producer=by_producer,
-        by_tourism=by_tourism,
-        top=tuple(e for e in products if e.product.stars >= 4),
+        by_stars={n: tuple(e for e in products if e.product.stars == n) for n in STAR_LEVELS},
+        by_group=_group(products, lambda e: [e.group.slug]),
+        by_place=_group(products, lambda e: [e.place.slug] if e.place else []),
+        by_producer=_group(products, lambda e: [e.producer.slug]),
+        by_spot=_group(products, lambda e: [o.spot.slug for o in e.where.outlets] if e.where.source != "area" else []),
+        top=tuple(e for e in products if e.product.stars >= 4 and e.status.group != ENDED),
         producers=tuple(producers),
         producers_by_place=_group(producers, lambda p: [p.place] if p.place else []),
         tourism=tuple(tourism),
         tourism_by_place=_group(tourism, lambda t: [t.place] if t.place else []),
-        counts=Counts(len(products), _lengths(by_stars), _lengths(by_group), _lengths(by_place),
-                      _lengths(by_producer), _lengths(by_tourism)),
     )
-
-
-class _References:
-    def __init__(self, site: Site, problems: Problems,
-                 memo: Memo[tuple[Any, ...], Entry] | None = None) -> None:
-        self.site = site
-        self.problems = problems
-        self.memo = memo
-        self.producers = {p.slug: p for p in site.producers}
-        self.places = {p.slug: p for p in site.places}
-        self.groups = {g.slug: g for s in site.sectors for g in s.groups}
-        self.sectors = {s.slug: s for s in site.sectors}
-        self.tourism = {t.slug: t for t in site.tourism}
-
-    def find(self, table: Mapping[str, object], slug: str, doc: Doc, key: tuple[str | int, ...], what: str) -> bool:
-        if slug in table:
-            return True
-        self.problems.error(doc.path, doc.line(*key), f"unknown {what} '{slug}'{did_you_mean(slug, table)}")
-        return False
-
-    def place(self, slug: str | None, doc: Doc, *key: str | int) -> Place | None:
-        if slug is None or not self.find(self.places, slug, doc, key, "place"):
-            return None
-        return self.places[slug]
-
-    def entry(self, product: Product, today: dt.date) -> Entry | None:
-        doc = product.doc
-        ok = self.find(self.producers, product.producer, doc, ("producer",), "producer")
-        ok &= self.find(self.groups, product.category, doc, ("category",), "category")
-        sold = [t for i, t in enumerate(product.sold_at)
-                if self.find(self.tourism, t, doc, ("sold_at", i), "tourism site")]
-        own_place = self.place(product.place, doc, "place")
-        if not ok:
-            return None
-        producer = self.producers[product.producer]
-        place = own_place or self.places.get(producer.place or "")
-        group = self.groups[product.category]
-        status = certificate_status(product.recognition, today, self.site.config.expiring_soon_days)
-        if status.code == "expired":
-            self.problems.warning(doc.path, doc.line("recognition"), "the certificate has expired")
-        entry = Entry(product, producer, place, group, self.sectors[group.sector], tuple(self.tourism[t] for t in sold),
-                      status)
-        if self.memo is None:
-            return entry
-        key = _entry_key(entry)
-        found = self.memo.get(key)
-        return found if found is not None else self.memo.put(key, entry)
-
-
-def _entry_key(e: Entry) -> tuple[Any, ...]:
-    """An entry's key in the memo: the identity of each record it is made of, and its status."""
-    return id(e.product), id(e.producer), id(e.place), id(e.group), id(e.sector), *map(id, e.sold_at), e.status
 
 
 def _warn_unused(site: Site, entries: list[Entry], problems: Problems) -> None:
     used_producers = {e.producer.slug for e in entries}
-    used_sites = {t.slug for e in entries for t in e.sold_at}
+    used_sites = {o.spot.slug for e in entries if e.where.source != "area" for o in e.where.outlets}
     for producer in site.producers:
         if producer.slug not in used_producers:
             problems.warning(producer.doc.path, 1, f"no product names producer '{producer.slug}'")
     for spot in site.tourism:
-        if spot.slug not in used_sites:
+        if spot.slug not in used_sites and not spot.sells:
             problems.warning(spot.doc.path, 1, f"no product is sold at '{spot.slug}' (sold_at)")
-
-
-K = TypeVar("K")
-
-
-def _lengths(lists: Mapping[K, tuple[Any, ...]]) -> dict[K, int]:
-    return {key: len(items) for key, items in lists.items()}
 
 
 def _group(items: Iterable[T], keys: Callable[[T], list[str]]) -> dict[str, tuple[T, ...]]:

@@ -1,4 +1,6 @@
-"""Checks raw YAML data against a declared schema, collecting every problem with its line."""
+"""Checks the values of one YAML document against the declared record kinds (``model``) and
+builds the records, collecting every problem with its line. A wrong value leaves its field out
+and goes on: the other fields, and the references they make, are still checked."""
 
 from __future__ import annotations
 
@@ -9,20 +11,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from ocopsite.errors import Problems, did_you_mean
-from ocopsite.load import Doc, Key
-from ocopsite.model import Localized, PartialDate
-from ocopsite.schema import Field
+from ocopsite.schema import Bounds, Localized, PartialDate, Spec, Terms, declared, specs
 from ocopsite.slugs import is_slug
+from ocopsite.yamldoc import Doc, Key
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
-# Invisible characters, and those no page or feed may hold: private-use characters (the build
-# uses one as a marker in pages), noncharacters and lone surrogates (from YAML "\ud800" escapes).
+# Invisible characters, and those no page or feed may hold: private-use characters, noncharacters
+# and lone surrogates (from YAML "\ud800" escapes).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ue000-\uf8ff\ufffe\uffff]")
 YEARS = (1990, 2100)
 ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 BASE_URL = re.compile(r"^https?://[^\s/]+(/[^\s?#]*)?$")
-INVALID = object()
+HTTPS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
+PLACEHOLDER = re.compile(r"«([^»]*)»")  # what ``ocopsite new`` writes where the editor must write
+INVALID: Any = object()
 
 
 def base_url(text: str) -> str | None:
@@ -33,40 +36,63 @@ def base_url(text: str) -> str | None:
 
 
 class Checker:
-    """Validates the values of one document; problems go to the shared collector."""
+    """Validates the values of one document; problems go to the shared collector, and every
+    reference to another record (a ``slug`` with a ``ref``) is noted in ``refs`` for
+    ``validate`` to resolve once every file is read."""
 
-    def __init__(self, doc: Doc, languages: tuple[str, ...], problems: Problems) -> None:
+    def __init__(self, doc: Doc, languages: tuple[str, ...], problems: Problems,
+                 files: Mapping[str, bytes] | None = None) -> None:
         self.doc = doc
         self.languages = languages
         self.problems = problems
+        self.files: Mapping[str, bytes] = files or {}
+        self.refs: list[tuple[Key, str, str]] = []  # (where, table, what it names)
 
     def error(self, key: Key, message: str) -> None:
         self.problems.error(self.doc.path, self.doc.line(*key), message)
 
-    def fields(self, data: Any, schema: Mapping[str, Field], key: Key = ()) -> dict[str, Any] | None:
-        """Check a mapping of fields; None when it is not a mapping at all."""
+    def warning(self, key: Key, message: str) -> None:
+        self.problems.warning(self.doc.path, self.doc.line(*key), message)
+
+    def record(self, kind: type, data: Any, key: Key = (), extra: Mapping[str, Any] | None = None) -> Any:
+        """A record of ``kind`` from a mapping, or INVALID after saying why (the fields that are
+        right are checked all the same)."""
         if not isinstance(data, dict):
             self.error(key, f"{_name(key, 'this file')} must be a mapping of fields (name: value), not {_kind(data)}")
-            return None
+            return INVALID
+        fields = specs(kind)
         clean: dict[str, Any] = {}
         for name, raw in data.items():
-            if name not in schema:
-                self.error((*key, name), f"unknown field '{name}'{did_you_mean(str(name), schema)}")
+            if name not in fields:
+                self.error((*key, name), f"unknown field '{name}'{did_you_mean(str(name), fields)}"
+                                         f"{self._shallow_hint(data, fields, key, name)}")
                 continue
-            value = self.value(raw, schema[name], (*key, name))
+            value = self.value(raw, fields[name], (*key, name))
             if value is not INVALID and value is not None:
                 clean[name] = value
-        for name, spec in schema.items():
-            if spec.required and data.get(name) is None:
-                self.error(key, f"missing required field '{name}'" + (f" in '{_name(key, '')}'" if key else ""))
-        return clean
+        complete = True
+        for field in declared(kind):
+            spec = field.metadata["spec"]
+            if spec.required and field.name not in clean:
+                complete = False
+                if data.get(field.name) is None and not self.doc.partial:
+                    self.error(key, f"missing required field '{field.name}'" + (f" in '{_name(key, '')}'" if key else ""))
+        if not complete:
+            return INVALID
+        made = kind(**clean, **(extra or {}))
+        if hasattr(made, "check"):
+            made.check(_Within(self, key))
+        return made
 
-    def value(self, raw: Any, spec: Field, key: Key) -> Any:
-        """Check one value against its field; INVALID after reporting a problem."""
+    def value(self, raw: Any, spec: Spec, key: Key) -> Any:
+        """Check one value against its spec; INVALID after reporting a problem."""
         if raw is None:
             return None
-        check = getattr(self, f"_{spec.kind}")
-        result = check(raw, spec, key)
+        if isinstance(raw, str) and (found := PLACEHOLDER.search(raw)):
+            self.error(key, f"'{_name(key)}' still holds the placeholder «{found.group(1)}»: write "
+                            f"{found.group(1).rstrip('.…')} there")
+            return INVALID
+        result = getattr(self, f"_{spec.kind}")(raw, spec, key)
         if result is not INVALID and spec.choices and result not in spec.choices:
             options = ", ".join(str(c) for c in spec.choices)
             hint = did_you_mean(str(result), [str(c) for c in spec.choices])
@@ -74,20 +100,38 @@ class Checker:
             return INVALID
         return result
 
-    def _mapping(self, raw: Any, spec: Field, key: Key) -> Any:
-        result = self.fields(raw, spec.fields, key)
-        complete = result is not None and all(n in result for n, f in spec.fields.items() if f.required)
-        return result if complete else INVALID
+    def _shallow_hint(self, data: dict[Any, Any], fields: Mapping[str, Spec], key: Key, name: Any) -> str:
+        """An unknown field that belongs to the field above it, indented too little."""
+        here = self.doc.columns.get((*key, name))
+        above = [k for k in data if k != name and self.doc.line(*key, k) < self.doc.line(*key, name)]
+        if here is None or not above:
+            return ""
+        parent = max(above, key=lambda k: self.doc.line(*key, k))
+        spec, value = fields.get(str(parent)), data[parent]
+        inner = (spec is not None and ((spec.kind == "localized" and name in self.languages)
+                                       or (spec.kind == "record" and spec.record is not None
+                                           and name in specs(spec.record)))) and isinstance(value, dict)
+        if not inner:
+            return ""
+        columns = [self.doc.columns[(*key, parent, k)] for k in value if (*key, parent, k) in self.doc.columns]
+        if not columns:
+            return ""
+        return (f"; if it belongs to '{parent}' (line {self.doc.line(*key, parent)}), indent it {columns[0]} spaces "
+                f"like the fields of '{parent}' (it is indented {here})")
 
-    def _list(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _record(self, raw: Any, spec: Spec, key: Key) -> Any:
+        assert spec.record is not None
+        return self.record(spec.record, raw, key)
+
+    def _list(self, raw: Any, spec: Spec, key: Key) -> Any:
         if not isinstance(raw, list):
             self.error(key, f"'{_name(key)}' must be a list (lines starting with '- '), not {_kind(raw)}")
             return INVALID
         assert spec.item is not None
         items = [self.value(item, spec.item, (*key, i)) for i, item in enumerate(raw)]
-        return [item for item in items if item is not INVALID and item is not None]
+        return tuple(item for item in items if item is not INVALID and item is not None)
 
-    def _text(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _text(self, raw: Any, spec: Spec, key: Key) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             self.error(key, f"'{_name(key)}' must be text, not {_kind(raw)}")
             return INVALID
@@ -100,31 +144,36 @@ class Checker:
             return INVALID
         return text
 
-    def _choice(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _choice(self, raw: Any, spec: Spec, key: Key) -> Any:
         return self._text(raw, spec, key)
 
-    def _slug(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _slug(self, raw: Any, spec: Spec, key: Key) -> Any:
         text = self._text(raw, spec, key)
-        if text is not INVALID and not is_slug(text):
+        if text is INVALID:
+            return INVALID
+        if spec.ref is not None:  # resolved, or said unknown with what was meant, once all is read
+            self.refs.append((key, spec.ref, text))
+            return text if is_slug(text) else INVALID
+        if not is_slug(text):
             self.error(key, f"'{text}' is not a valid slug (lowercase letters, digits and hyphens)")
             return INVALID
         return text
 
-    def _language_code(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _language_code(self, raw: Any, spec: Spec, key: Key) -> Any:
         text = self._text(raw, spec, key)
         if text is not INVALID and not LANGUAGE_CODE.match(text):
             self.error(key, f"'{text}' is not a lowercase language code such as vi, en, ko or zh-hans")
             return INVALID
         return text
 
-    def _https(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _https(self, raw: Any, spec: Spec, key: Key) -> Any:
         text = self._text(raw, spec, key)
-        if text is not INVALID and not re.match(r"^https://[^\s/]+\.[^\s]+$", text):
+        if text is not INVALID and not HTTPS.match(text):
             self.error(key, f"'{_name(key)}' must be an https:// address, not '{text}'")
             return INVALID
         return text
 
-    def _base_url(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _base_url(self, raw: Any, spec: Spec, key: Key) -> Any:
         text = self._text(raw, spec, key)
         if text is INVALID:
             return INVALID
@@ -134,33 +183,33 @@ class Checker:
             return INVALID
         return url
 
-    def _email(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _email(self, raw: Any, spec: Spec, key: Key) -> Any:
         text = self._text(raw, spec, key)
         if text is not INVALID and not EMAIL.match(text):
             self.error(key, f"'{text}' is not an e-mail address")
             return INVALID
         return text
 
-    def _bool(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _bool(self, raw: Any, spec: Spec, key: Key) -> Any:
         if not isinstance(raw, bool):
             self.error(key, f"'{_name(key)}' must be true or false, not {_kind(raw)}")
             return INVALID
         return raw
 
-    def _int(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _int(self, raw: Any, spec: Spec, key: Key) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, int):
             hint = " (remove the quotes)" if isinstance(raw, str) and raw.strip().isdigit() else ""
             self.error(key, f"'{_name(key)}' must be a whole number, not {_kind(raw)}{hint}")
             return INVALID
         return self._in_range(raw, spec, key)
 
-    def _number(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _number(self, raw: Any, spec: Spec, key: Key) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
             self.error(key, f"'{_name(key)}' must be a number, not {_kind(raw)}")
             return INVALID
         return self._in_range(raw, spec, key)
 
-    def _in_range(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _in_range(self, raw: Any, spec: Spec, key: Key) -> Any:
         if (spec.low is not None and raw < spec.low) or (spec.high is not None and raw > spec.high):
             low = "" if spec.low is None else _bound(spec.low)
             high = "" if spec.high is None else _bound(spec.high)
@@ -169,7 +218,7 @@ class Checker:
             return INVALID
         return raw
 
-    def _date(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _date(self, raw: Any, spec: Spec, key: Key) -> Any:
         if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime) and YEARS[0] <= raw.year <= YEARS[1]:
             return PartialDate(raw.year, raw.month, raw.day)
         match = ISO_DATE.match(str(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
@@ -185,28 +234,71 @@ class Checker:
                         f"2025-01 or 2025, not {str(raw)!r}")
         return INVALID
 
-    def _localized(self, raw: Any, spec: Field, key: Key) -> Any:
+    def _when(self, raw: Any, spec: Spec, key: Key) -> Any:
+        """A date, or ``{after: …, before: …}`` when a source only bounds it."""
+        if not isinstance(raw, dict):
+            return self._date(raw, spec, key)
+        bounds = {}
+        for name, value in raw.items():
+            if name not in ("after", "before"):
+                self.error((*key, name), f"unknown field '{name}' in '{_name(key)}' (a date's bounds are 'after' "
+                                         "and 'before')")
+            elif value is not None and (checked := self._date(value, spec, (*key, name))) is not INVALID:
+                bounds[name] = checked
+        return Bounds(bounds.get("after"), bounds.get("before")) if bounds or not raw else INVALID
+
+    def _localized(self, raw: Any, spec: Spec, key: Key) -> Any:
+        texts = self._per_language(raw, key, lambda text, where: self._text(text, spec, where))
+        return INVALID if texts is INVALID else Localized(texts)
+
+    def _terms(self, raw: Any, spec: Spec, key: Key) -> Any:
+        def words(value: Any, where: Key) -> Any:
+            found = self._list(value, Spec("list", item=Spec("text")), where)
+            return tuple(found) if found is not INVALID and found else INVALID
+
+        texts = self._per_language(raw, key, words)
+        return INVALID if texts is INVALID else Terms(texts)
+
+    def _per_language(self, raw: Any, key: Key, check: Any) -> Any:
+        """One checked value per site language, in the site's order; the default one required."""
         default = self.languages[0]
         if not isinstance(raw, dict):
             example = ", ".join(f"{code}: …" for code in self.languages)
             self.error(key, f"'{_name(key)}' must have one text per language ({example}), not {_kind(raw)}")
             return INVALID
-        texts = []
-        for code, text in raw.items():
+        found = []
+        for code, value in raw.items():
             if code not in self.languages:
-                hint = did_you_mean(str(code), self.languages)
-                self.error((*key, code), f"unknown language '{code}' in '{_name(key)}'{hint}")
-            elif (value := self._text(text, spec, (*key, code))) is not INVALID:
-                texts.append((code, value))
-        if not any(code == default for code, _ in texts):
+                self.error((*key, code), f"unknown language '{code}' in '{_name(key)}'"
+                                         f"{did_you_mean(str(code), self.languages)}")
+            elif value is None:
+                self.error((*key, code), f"'{_name(key)}.{code}' is empty")
+            elif (checked := check(value, (*key, code))) is not INVALID:
+                found.append((code, checked))
+        if not any(code == default for code, _ in found):
             if default not in raw:
                 self.error(key, f"'{_name(key)}' has no text in the default language '{default}'")
             return INVALID
         for code in self.languages[1:]:
             if code not in raw:
-                self.problems.warning(self.doc.path, self.doc.line(*key), f"no '{code}' text for '{_name(key)}'")
+                self.warning(key, f"no '{code}' text for '{_name(key)}'")
         order = {code: i for i, code in enumerate(self.languages)}
-        return Localized(tuple(sorted(texts, key=lambda t: order[t[0]])))
+        return tuple(sorted(found, key=lambda t: order[t[0]]))
+
+
+class _Within:
+    """A ``schema.Report`` for a record's own checks, at ``key`` within the document."""
+
+    def __init__(self, checker: Checker, key: Key) -> None:
+        self.checker = checker
+        self.key = key
+        self.files = checker.files
+
+    def error(self, key: Key, message: str) -> None:
+        self.checker.error((*self.key, *key), message)
+
+    def warning(self, key: Key, message: str) -> None:
+        self.checker.warning((*self.key, *key), message)
 
 
 def _bound(value: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="github: GitHub Actions annotations")
+    check.add_argument("--report", action="store_true", help="also print how complete the catalogue is")
     check.set_defaults(run=_check)
 
     serve = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
@@ -65,25 +67,34 @@ def _build(args: argparse.Namespace) -> int:
     from ocopsite.build import build
 
     output = args.output or args.site / "output"
-    result = build(args.site, output, base_url=args.base_url, progress=_progress if sys.stderr.isatty() else None)
+    bar = ProgressBar() if sys.stderr.isatty() else None
+    result = build(args.site, output, base_url=args.base_url, progress=bar)
+    if bar is not None:
+        bar.clear()
     if result.warnings:
         print(f"{len(result.warnings)} warnings (run 'ocopsite check' to list them)", file=sys.stderr)
-    print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {output}")
+    print(f"Built {result.pages:,} pages ({result.files:,} files) in {result.seconds:.2f} s into {output}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ocopsite.build import load, render_all
+    from ocopsite.build import make
+    from ocopsite.cache import FOLDER, Cache
 
-    loaded = load(args.site)
-    render_all(args.site, loaded)  # everything but writing: templates and links are checked too
-    warnings = loaded.warnings
+    cache = Cache(args.site / FOLDER)
+    made = make(args.site, cache)  # everything but writing: templates and links are checked too
+    cache.finish()
+    warnings = made.warnings
     _report(warnings, args.format)
+    if args.report:
+        from ocopsite.report import report
+
+        print(report(made.catalogue), file=sys.stderr)
     if args.strict and warnings:
         print(f"Failed: {_count(warnings)} (--strict)", file=sys.stderr)
         return 1
-    pages = len(loaded.pages)
-    print(f"OK: {len(loaded.catalogue.products)} products, {pages} pages; {len(warnings)} warnings", file=sys.stderr)
+    pages = sum(name.endswith(".html") for name in made.files)
+    print(f"OK: {len(made.catalogue.products)} products, {pages} pages; {len(warnings)} warnings", file=sys.stderr)
     return 0
 
 
@@ -102,10 +113,26 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(done: int, total: int) -> None:
-    """A line that rewrites itself on a terminal: long builds show how far they are."""
-    end = "\n" if done == total else ""
-    print(f"\rRendered {done:,} of {total:,} pages", end=end, file=sys.stderr, flush=True)
+class ProgressBar:
+    """A bar that rewrites itself on a terminal once a build has taken two seconds."""
+
+    def __init__(self, after: float = 2.0, width: int = 30) -> None:
+        self.start = time.monotonic()
+        self.after = after
+        self.width = width
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.monotonic() - self.start < self.after or not total:
+            return
+        filled = self.width * done // total
+        bar = "#" * filled + "-" * (self.width - filled)
+        print(f"\r[{bar}] {done:,}/{total:,} pages", end="", file=sys.stderr, flush=True)
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            print("\r" + " " * (self.width + 40) + "\r", end="", file=sys.stderr, flush=True)
 
 
 def _report(problems: Sequence[Problem], fmt: str) -> None:

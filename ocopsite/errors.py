@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -66,3 +66,23 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint such as " (did you mean 'stars'?)", or nothing."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def did_you_mean_among(word: str, known: Mapping[str, Iterable[str]]) -> str:
+    """A hint naming the slugs of ``known`` whose slug or any of whose names (already written as
+    slugs) is closest to ``word``: " (did you mean 'dong-ninh-hoa'?)", or nothing."""
+    best, close = 0.0, []
+    for slug, names in known.items():
+        score = max(_likeness(word, name) for name in (slug, *names))
+        if score > best:
+            best, close = score, [slug]
+        elif score == best:
+            close.append(slug)
+    if best < 0.6 or not close:
+        return ""
+    return " (did you mean " + " or ".join(f"'{slug}'" for slug in sorted(close)[:3]) + "?)"
+
+
+def _likeness(a: str, b: str) -> float:
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return 0.0 if matcher.real_quick_ratio() < 0.6 or matcher.quick_ratio() < 0.6 else matcher.ratio()

@@ -16,8 +16,9 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from markupsafe import Markup, escape
 
 from ocopsite.errors import Problems
-from ocopsite.load import Doc
-from ocopsite.model import PartialDate, Price, SiteConfig
+from ocopsite.yamldoc import Doc
+from ocopsite.model import FormerUnit, Place, Price, SiteConfig
+from ocopsite.schema import Bounds, PartialDate
 
 SECTIONS = (
     "products", "stars", "producers", "labels", "tourism", "categories", "places", "search", "statistics", "paged",
@@ -86,6 +87,48 @@ class Strings:
 
     def month(self, number: int) -> str:
         return str(get_month_names("wide", "format", locale=self.locale)[number])
+
+    def km(self, value: float) -> str:
+        return str(format_decimal(value, "#,##0.0", locale=self.locale))
+
+    def recognised(self, when: PartialDate | Bounds) -> Markup:
+        """When a product was recognised, at the precision a source gives it."""
+        if isinstance(when, PartialDate):
+            return self("status.recognised", date=self.date(when))
+        if when.after and when.before:
+            return self("status.recognised_between", start=self.date(when.after), end=self.date(when.before))
+        if when.before:
+            return self("status.recognised_by", date=self.date(when.before))
+        return self("status.recognised_after", date=self.date(when.after))
+
+    def status_line(self, code: str, first: dt.date | None, last: dt.date | None, bounded: bool) -> Markup:
+        """A certificate's status in a sentence: "Valid until 15 February 2026", "Ended by 15
+        February 2026 unless renewed", "Expiry date not published"."""
+        if code == "valid" and first:
+            return self("status.until_least" if bounded else "status.until", date=self.date(first))
+        if code == "expiring" and first:
+            return self("status.expiring_from" if bounded else "status.expiring_on", date=self.date(first))
+        if code == "expired" and last:
+            return self("status.ended_by" if bounded else "status.ended_on", date=self.date(last))
+        return self(f"status.{code}")
+
+    def formerly(self, place: Place) -> str:
+        """A place's former units, by the district they were in: "Vạn Phú Commune, Vạn Giã
+        Township and Vạn Lương Commune (Vạn Ninh District)"."""
+        groups: dict[tuple[str | None, str | None], list[FormerUnit]] = {}
+        for unit in place.formerly:
+            groups.setdefault((unit.district, unit.district_type), []).append(unit)
+        parts = []
+        for (district, kind), units in groups.items():
+            names = [self._unit(unit) for unit in units]
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {self.texts['place.and']} {names[-1]}"
+            where = self.texts[f"place.district.{kind}"].format(name=district) if district and kind else district
+            parts.append(f"{listed} ({where})" if where else listed)
+        return "; ".join(parts)
+
+    def _unit(self, unit: FormerUnit) -> str:
+        named = self.texts[f"place.unit.{unit.type}"].format(name=unit.name)
+        return self.texts["place.part"].format(unit=named) if unit.part else named
 
 
 def load_strings(ui: Mapping[str, Doc], config: SiteConfig, problems: Problems) -> dict[str, Strings]:

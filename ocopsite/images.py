@@ -24,7 +24,7 @@ import PIL
 from PIL import Image, ImageCms, ImageOps
 
 from ocopsite.errors import Problem, SiteError
-from ocopsite.model import Photo
+from ocopsite.model import Site
 from ocopsite.slugs import slug_for
 
 WIDTHS = (480, 960, 1440)
@@ -66,18 +66,24 @@ class Picture:
         return ((v.url, v.width) for v in self.variants)
 
 
-def publish(root: Path, photos: Iterable[Photo], cache: Path | None = None) -> tuple[dict[Photo, Picture],
-                                                                                        dict[str, bytes]]:
-    """Every photo's picture, and the files to publish for them, from the cache where possible."""
+def publish(root: Path, site: Site, cache: Path | None = None) -> tuple[dict[tuple[str, str], Picture],
+                                                                         dict[str, bytes]]:
+    """Every photo's picture, by its bundle folder and file name, and the files to publish for
+    them, from the cache where possible."""
     cache = cache if cache is not None else root / CACHE
-    pictures: dict[Photo, Picture] = {}
+    pictures: dict[tuple[str, str], Picture] = {}
     files: dict[str, bytes] = {}
     problems = []
-    for photo in dict.fromkeys(photos):
-        try:
-            pictures[photo] = _picture(root, photo, cache, files)
-        except _BadImage as exc:
-            problems.append(Problem(photo.source, photo.line, f"photo '{photo.file}' {exc}"))
+    for record in (*site.products, *site.producers, *site.tourism):
+        for i, photo in enumerate(record.photos):
+            where = (record.folder, photo.file)
+            if where in pictures:
+                continue
+            try:
+                pictures[where] = _picture(root, record.folder, photo.file, cache, files)
+            except _BadImage as exc:
+                problems.append(Problem(record.doc.path, record.doc.line("photos", i, "file"),
+                                        f"photo '{photo.file}' {exc}"))
     if problems:
         raise SiteError(problems)
     return pictures, files
@@ -87,16 +93,16 @@ class _BadImage(Exception):
     pass
 
 
-def _picture(root: Path, photo: Photo, cache: Path, files: dict[str, bytes]) -> Picture:
-    source = (root / photo.folder / photo.file).read_bytes()
+def _picture(root: Path, folder: str, file: str, cache: Path, files: dict[str, bytes]) -> Picture:
+    source = (root / folder / file).read_bytes()
     key = _key(source)
     entry = cache / key[:2] / key
     encoded = _read_entry(entry)
     if encoded is None:
         encoded = _encode(source)
         _write_entry(entry, encoded)
-    stem = slug_for(photo.file.rpartition(".")[0]) or "photo"
-    prefix = "media/" + photo.folder.removeprefix("content/") + "/"
+    stem = slug_for(file.rpartition(".")[0]) or "photo"
+    prefix = "media/" + folder.removeprefix("content/") + "/"
     variants = []
     share = None
     for name, (width, height, data) in sorted(encoded.items(), key=lambda item: item[1][0]):

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ocopsite.catalogue import Entry
-from ocopsite.model import Language, Localized, Producer, TourismSite
+from ocopsite.model import Language, Producer, TourismSite
+from ocopsite.schema import Bounds, Localized
 
 Text = Callable[[Localized | None], str]
 Absolute = Callable[..., str]
@@ -30,26 +31,38 @@ def product_data(entry: Entry, text: Text, page_url: str, producer_url: str, lan
     return data
 
 
-def _certification(entry: Entry, text: Text) -> dict[str, Any]:
+def _recognition(entry: Entry, text: Text) -> dict[str, Any]:
     rec = entry.product.recognition
-    cert: dict[str, Any] = {"@type": "Certification", "name": f"OCOP {entry.product.stars}★",
-                            "certificationStatus": _status(entry.status.code)}
+    cert: dict[str, Any] = {"@type": "Certification", "name": f"OCOP {entry.product.stars}★"}
     if rec is None:
         return cert
     if rec.decision:
         cert["certificationIdentification"] = rec.decision
     if rec.issuer:
         cert["issuedBy"] = {"@type": "Organization", "name": text(rec.issuer)}
-    if rec.date:
+    if rec.date and not isinstance(rec.date, Bounds):
         cert["validFrom"] = rec.date.iso()
-    if rec.expiry:
+    if rec.expiry and not isinstance(rec.expiry, Bounds):
         cert["expires"] = rec.expiry.iso()
     return cert
 
 
-def _status(code: str) -> str:
-    return "https://schema.org/CertificationActive" if code in ("valid", "expiring") else \
-        "https://schema.org/CertificationInactive"
+def _certification(entry: Entry, text: Text) -> dict[str, Any]:
+    """The certificate, with its status only when it is known (never "inactive" for a status
+    that is only not published)."""
+    cert = _recognition(entry, text)
+    status = _status(entry.status.code)
+    if status:
+        cert["certificationStatus"] = status
+    return cert
+
+
+def _status(code: str) -> str | None:
+    if code in ("valid", "expiring"):
+        return "https://schema.org/CertificationActive"
+    if code in ("expired", "revoked"):
+        return "https://schema.org/CertificationInactive"
+    return None
 
 
 def place_data(kind: str, record: Producer | TourismSite, text: Text, page_url: str) -> dict[str, Any]:

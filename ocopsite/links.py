@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from urllib.parse import unquote
 
-from ocopsite.errors import Problem
+from ocopsite.cache import Cache, digest
+from ocopsite.errors import Problem, SiteError
+from ocopsite.parallel import Workers
 from ocopsite.urls import file_of
 
 LINK = re.compile(rb'(?:href|src|action)="([^"]*)"')
@@ -63,3 +65,25 @@ def _resolve(base: str, path: str) -> str:
     head = "/".join(parts[:len(parts) - ups])
     joined = f"{head}/{rest}" if head and rest else head or rest
     return joined.rstrip("/") or "."
+
+
+def check(files: Mapping[str, bytes], pages: Mapping[str, str], cache: Cache, workers: Workers) -> None:
+    """Raise with every link of every HTML page that leads to no file of ``files``. What a page
+    says is kept under its key (``pages``: each page's, by file name, which names its bytes) and
+    a digest of every file name: a page and a site both unchanged are not read again."""
+    known = frozenset(files)
+    names = digest(*sorted(known))
+    keys = {name: digest(names, key) for name, key in pages.items() if name.endswith(".html")}
+    found = cache.stored("links", keys.values())
+    todo = [name for name, key in keys.items() if key not in found]
+    for name, broken in zip(todo, workers.map(_broken, todo, shared=(files, known)), strict=True):
+        found[keys[name]] = "\n".join(broken).encode()
+        cache.store("links", keys[name], found[keys[name]])
+    problems = [Problem(name, 0, message) for name, key in keys.items() for message in found[key].decode().splitlines()]
+    if problems:
+        raise SiteError(problems)
+
+
+def _broken(shared: tuple[Mapping[str, bytes], frozenset[str]], name: str) -> list[str]:
+    files, known = shared
+    return [problem.message for problem in broken_links(name, link_targets(name, files[name]), known)]

@@ -1,126 +1,129 @@
-"""The validated, immutable model of a site. Built by ``validate``, read by everyone after."""
+"""Every record kind of a site, declared once: its fields, what each must be in YAML, and the
+checks that span several fields. ``validate`` builds these frozen records from the files;
+everyone after reads them. To add a field: declare it here, show it in a template, and label
+it in each file of templates/i18n/ (CONTRIBUTING.md, "Adding a field").
+"""
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ocopsite import schema as s
+from ocopsite.schema import Bounds, Digested, Localized, PartialDate, Report, Terms, When, item
 
 if TYPE_CHECKING:
-    from ocopsite.load import Doc
+    from ocopsite.yamldoc import Doc
 
 MONTHS_VALID = 36
+MAX_VND = 1_000_000_000_000
+ILLUSTRATIONS = ("mango", "durian", "grape", "sea-grapes", "fish-sauce", "birds-nest", "agarwood", "garlic-shallot",
+                 "tea", "coffee", "honey", "wine", "dried-seafood", "rice", "coconut", "melon", "pomelo", "pottery",
+                 "brocade", "default")
+UNCONFIRMABLE = ("stars", "recognition", "place", "producer")
+PRODUCER_KINDS = ("enterprise", "cooperative", "cooperative-group", "household")
+TOURISM_KINDS = ("community-tourism", "eco-tourism", "craft-village", "ocop-showcase", "farm", "market", "shop")
+SALE_KINDS = ("ocop-showcase", "market", "shop")  # tourism kinds that are points of sale
+PLACE_KINDS = ("commune", "ward", "special-zone")
+UNIT_TYPES = ("xa", "phuong", "thi-tran")
+DISTRICT_TYPES = ("huyen", "thi-xa", "thanh-pho")
+STAR_BANDS = {3: (50, 70, "50 to under 70"), 4: (70, 90, "70 to under 90"), 5: (90, 101, "90 to 100")}
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
-@dataclass(frozen=True)
-class Localized:
-    """A text in several languages: ``(("vi", "…"), ("en", "…"))``."""
+@dataclass(frozen=True, kw_only=True)
+class Source(Digested):
+    """A public source of facts: a page (``url``) or a printed decision (``document``, ``issuer``)."""
 
-    texts: tuple[tuple[str, str], ...]
+    title: str = s.text(required=True)
+    date: PartialDate = s.date(required=True)
+    url: str | None = s.https()
+    document: str | None = s.text()
+    issuer: str | None = s.text()
 
-    def get(self, chain: tuple[str, ...]) -> tuple[str, str]:
-        """The first text found along a language fallback chain, with its language."""
-        found = dict(self.texts)
-        for lang in chain:
-            if lang in found:
-                return found[lang], lang
-        return self.texts[0][1], self.texts[0][0]
-
-    def has(self, lang: str) -> bool:
-        """Whether a text exists in ``lang`` itself, without fallback."""
-        return any(code == lang for code, _ in self.texts)
+    def check(self, report: Report) -> None:
+        if not self.url and not (self.document and self.issuer):
+            report.error(("title",), "a source needs its 'url', or the 'document' number and 'issuer' of a printed "
+                                     "decision")
 
 
-@dataclass(frozen=True, order=True)
-class PartialDate:
-    """An ISO 8601 date of full, month or year precision ("2025-01-16", "2020-12", "2025")."""
+@dataclass(frozen=True, kw_only=True)
+class Photo(Digested):
+    """A photo in a bundle: a file of its folder, and its alt text."""
 
-    year: int
-    month: int | None = None
-    day: int | None = None
+    file: str = s.text(required=True)
+    alt: Localized = s.localized(required=True)
 
-    def iso(self) -> str:
-        parts = [f"{self.year:04d}", f"{self.month:02d}" if self.month else "", f"{self.day:02d}" if self.day else ""]
-        return "-".join(p for p in parts if p)
-
-    def earliest(self) -> dt.date:
-        """The first day this date may mean."""
-        return dt.date(self.year, self.month or 1, self.day or 1)
-
-    def latest(self) -> dt.date:
-        """The last day this date may mean."""
-        month = self.month or 12
-        return dt.date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])
-
-    def plus_months(self, months: int) -> PartialDate:
-        """The same date ``months`` later, at the same precision (31 Jan + 1 month = 28/29 Feb)."""
-        if self.month is None:
-            return PartialDate(self.year + months // 12)
-        index = self.year * 12 + self.month - 1 + months
-        year, month = divmod(index, 12)
-        day = None if self.day is None else min(self.day, calendar.monthrange(year, month + 1)[1])
-        return PartialDate(year, month + 1, day)
+    def check(self, report: Report) -> None:
+        name = self.file
+        if "/" in name or "\\" in name or name.startswith("."):
+            report.error(("file",), f"photo '{name}' must be a file name in this folder, without a path")
+        elif name not in report.files:
+            report.error(("file",), f"photo '{name}' does not exist in this folder")
+        elif not name.lower().endswith(PHOTO_SUFFIXES) or not _is_image(report.files[name]):
+            report.error(("file",), f"photo '{name}' is not a JPEG, PNG or WebP image")
 
 
-@dataclass(frozen=True)
-class SourceRef:
-    """A public source of facts."""
-
-    title: str
-    url: str | None = None
-    date: PartialDate | None = None
+def _is_image(head: bytes) -> bool:
+    """JPEG, PNG or WebP, by the file's first bytes rather than its name."""
+    return head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-@dataclass(frozen=True)
-class Recognition:
+@dataclass(frozen=True, kw_only=True)
+class Location(Digested):
+    lat: float = s.number(-90, 90, required=True)
+    lon: float = s.number(-180, 180, required=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shop(Digested):
+    name: str = s.text(required=True)
+    url: str = s.https(required=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Price(Digested):
+    """An indicative price range in VND."""
+
+    min: int | None = s.whole(0, MAX_VND)
+    max: int | None = s.whole(0, MAX_VND)
+    unit: Localized | None = s.localized()
+
+    def check(self, report: Report) -> None:
+        if self.min is None and self.max is None:
+            report.error((), "'price' needs 'min', 'max' or both")
+        elif self.min is not None and self.max is not None and self.min > self.max:
+            report.error(("max",), "'price.max' is lower than 'price.min'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recognition(Digested):
     """The OCOP recognition decision behind a product's stars."""
 
-    decision: str | None = None
-    date: PartialDate | None = None
-    issuer: Localized | None = None
-    score: float | None = None
-    expires: PartialDate | None = None
-    status: str | None = None
+    decision: str | None = s.text()
+    date: When | None = s.when()
+    issuer: Localized | None = s.localized()
+    score: float | None = s.number(0, 100)
+    expires: PartialDate | None = s.date()
+    status: str | None = s.one_of("revoked", "re-evaluating")
 
     @property
-    def expiry(self) -> PartialDate | None:
-        """The given expiry, or the decision date plus 36 months."""
+    def expiry(self) -> When | None:
+        """The given expiry, or every day the certificate may end: the recognition date plus 36 months."""
         if self.expires is not None:
             return self.expires
         return self.date.plus_months(MONTHS_VALID) if self.date else None
 
-
-@dataclass(frozen=True)
-class Price:
-    """An indicative price range in VND."""
-
-    min: int | None
-    max: int | None
-    unit: Localized | None
-
-
-@dataclass(frozen=True)
-class Photo:
-    """A photo in a bundle: its file, its alt text, and where the YAML names it."""
-
-    file: str
-    alt: Localized
-    folder: str
-    source: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Shop:
-    name: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Location:
-    lat: float
-    lon: float
+    def check(self, report: Report) -> None:
+        first = self.date.earliest() if self.date else None
+        if first and self.expires and self.expires.latest() < first:
+            report.error(("expires",), "'recognition.expires' is before 'recognition.date'")
+        if isinstance(self.date, Bounds):
+            if self.date.after is None and self.date.before is None:
+                report.error(("date",), "'recognition.date' needs 'after', 'before' or both")
+            elif self.date.after and self.date.before and self.date.after.earliest() > self.date.before.latest():
+                report.error(("date", "before"), "'recognition.date.before' is earlier than 'after'")
 
 
 @dataclass(frozen=True)
@@ -140,104 +143,149 @@ class Body:
     links: tuple[Link, ...] = ()
 
 
-@dataclass(frozen=True)
-class Product:
+@dataclass(frozen=True, kw_only=True)
+class Bundle(Digested):
+    """What every bundle record has besides its YAML fields."""
+
     slug: str
-    name: Localized
-    stars: int
-    category: str
-    producer: str
-    place: str | None
-    summary: Localized | None
-    recognition: Recognition | None
-    price: Price | None
-    photos: tuple[Photo, ...]
-    sold_at: tuple[str, ...]
-    shops: tuple[Shop, ...]
-    season: tuple[int, ...]
-    sources: tuple[SourceRef, ...]
-    body: Body
+    folder: str
+    body: Body = Body()
     doc: Doc = field(repr=False, compare=False)
 
 
-@dataclass(frozen=True)
-class Producer:
-    slug: str
-    name: Localized
-    kind: str
-    place: str | None
-    address: str | None
-    phone: str | None
-    email: str | None
-    website: str | None
-    location: Location | None
-    visitors: bool
-    opening_hours: Localized | None
-    directions: Localized | None
-    photos: tuple[Photo, ...]
-    sources: tuple[SourceRef, ...]
-    body: Body
-    doc: Doc = field(repr=False, compare=False)
+@dataclass(frozen=True, kw_only=True)
+class Product(Bundle):
+    name: Localized = s.localized(required=True)
+    stars: int = s.whole(choices=(3, 4, 5), required=True)
+    category: str = s.slug("groups", required=True)
+    producer: str = s.slug("producers", required=True)
+    place: str | None = s.slug("places")
+    kind: str | None = s.one_of(*ILLUSTRATIONS)
+    summary: Localized | None = s.localized()
+    recognition: Recognition | None = s.record(Recognition)
+    unconfirmed: tuple[str, ...] = s.many(item("choice", choices=UNCONFIRMABLE))
+    price: Price | None = s.record(Price)
+    photos: tuple[Photo, ...] = s.many(item("record", record=Photo))
+    sold_at: tuple[str, ...] = s.many(item("slug", ref="tourism"))
+    shops: tuple[Shop, ...] = s.many(item("record", record=Shop))
+    season: tuple[int, ...] = s.many(item("int", low=1, high=12))
+    notes: Localized | None = s.localized()
+    sources: tuple[Source, ...] = s.many(item("record", record=Source))
+
+    def check(self, report: Report) -> None:
+        score = self.recognition.score if self.recognition else None
+        low, high, band = STAR_BANDS[self.stars]
+        if score is not None and not low <= score < high:
+            report.warning(("recognition", "score"),
+                           f"a score of {score:g} does not match {self.stars} stars ({band} points)")
+        for i, slug in enumerate(self.sold_at):
+            if slug in self.sold_at[:i]:
+                report.error(("sold_at", i), f"'{slug}' is listed twice in 'sold_at'")
+        for i, fact in enumerate(self.unconfirmed):
+            report.warning(("unconfirmed", i), f"'{fact}' is marked unconfirmed: no source states it")
 
 
-@dataclass(frozen=True)
-class TourismSite:
-    slug: str
-    name: Localized
-    kind: str
-    place: str | None
-    address: str | None
-    phone: str | None
-    website: str | None
-    location: Location | None
-    opening_hours: Localized | None
-    directions: Localized | None
-    photos: tuple[Photo, ...]
-    sources: tuple[SourceRef, ...]
-    body: Body
-    doc: Doc = field(repr=False, compare=False)
+@dataclass(frozen=True, kw_only=True)
+class Producer(Bundle):
+    name: Localized = s.localized(required=True)
+    kind: str = s.one_of(*PRODUCER_KINDS, required=True)
+    place: str | None = s.slug("places")
+    address: str | None = s.text()
+    phone: str | None = s.text()
+    email: str | None = s.email()
+    website: str | None = s.https()
+    location: Location | None = s.record(Location)
+    visitors: bool = s.flag()
+    opening_hours: Localized | None = s.localized()
+    directions: Localized | None = s.localized()
+    sold_at: tuple[str, ...] = s.many(item("slug", ref="tourism"))
+    photos: tuple[Photo, ...] = s.many(item("record", record=Photo))
+    notes: Localized | None = s.localized()
+    sources: tuple[Source, ...] = s.many(item("record", record=Source))
 
 
-@dataclass(frozen=True)
-class Place:
-    slug: str
-    name: Localized
-    kind: str
-    formerly: Localized | None
+@dataclass(frozen=True, kw_only=True)
+class TourismSite(Bundle):
+    """A tourism site or a point of sale (``SALE_KINDS``)."""
+
+    name: Localized = s.localized(required=True)
+    kind: str = s.one_of(*TOURISM_KINDS, required=True)
+    place: str | None = s.slug("places")
+    address: str | None = s.text()
+    phone: str | None = s.text()
+    website: str | None = s.https()
+    location: Location | None = s.record(Location)
+    opening_hours: Localized | None = s.localized()
+    directions: Localized | None = s.localized()
+    photos: tuple[Photo, ...] = s.many(item("record", record=Photo))
+    notes: Localized | None = s.localized()
+    sources: tuple[Source, ...] = s.many(item("record", record=Source))
+
+    @property
+    def sells(self) -> bool:
+        return self.kind in SALE_KINDS
 
 
-@dataclass(frozen=True)
-class Group:
+@dataclass(frozen=True, kw_only=True)
+class FormerUnit(Digested):
+    """A commune, ward or township before 1 July 2025, and the district it was in."""
+
+    name: str = s.text(required=True)
+    type: str = s.one_of(*UNIT_TYPES, required=True)
+    district: str | None = s.text()
+    district_type: str | None = s.one_of(*DISTRICT_TYPES)
+    province: str | None = s.text()
+    part: bool = s.flag()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Place(Digested):
+    slug: str = s.slug(required=True)
+    name: Localized = s.localized(required=True)
+    kind: str = s.one_of(*PLACE_KINDS, required=True)
+    location: Location | None = s.record(Location)
+    formerly: tuple[FormerUnit, ...] = s.many(item("record", record=FormerUnit))
+    sources: tuple[Source, ...] = s.many(item("record", record=Source))
+
+    @cached_property
+    def former_names(self) -> tuple[str, ...]:
+        """Every name tourists and old labels may still use: units and districts."""
+        return tuple(dict.fromkeys([*(u.name for u in self.formerly), *(u.district for u in self.formerly
+                                                                           if u.district)]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group(Digested):
     """An OCOP product group (nhóm), the unit a product's ``category`` names."""
 
-    slug: str
-    number: int
-    name: Localized
-    sector: str
+    slug: str = s.slug(required=True)
+    number: int = s.whole(1, 99, required=True)
+    name: Localized = s.localized(required=True)
 
 
-@dataclass(frozen=True)
-class Sector:
+@dataclass(frozen=True, kw_only=True)
+class Sector(Digested):
     """An OCOP sector (ngành) and its groups."""
 
-    slug: str
-    number: str
-    name: Localized
-    groups: tuple[Group, ...]
+    slug: str = s.slug(required=True)
+    number: str = s.text(required=True)
+    name: Localized = s.localized(required=True)
+    groups: tuple[Group, ...] = s.many(item("record", record=Group), required=True)
 
 
-@dataclass(frozen=True)
-class FreePage:
-    slug: str
-    title: Localized
-    body: Body
+@dataclass(frozen=True, kw_only=True)
+class Synonym(Digested):
+    """Words that mean the same to a reader, in any language (the search treats them alike)."""
+
+    terms: Terms = s.terms()
+    sources: tuple[Source, ...] = s.many(item("record", record=Source))
 
 
-@dataclass(frozen=True)
-class Language:
-    code: str
-    name: str
-    fallback: tuple[str, ...]
+@dataclass(frozen=True, kw_only=True)
+class Language(Digested):
+    code: str = field(metadata={"spec": s.Spec("language_code", True)})
+    name: str = s.text(required=True)
+    fallback: tuple[str, ...] = s.many(item("language_code"))
 
     @property
     def chain(self) -> tuple[str, ...]:
@@ -245,29 +293,47 @@ class Language:
         return (self.code, *self.fallback)
 
 
-@dataclass(frozen=True)
-class Goal:
+@dataclass(frozen=True, kw_only=True)
+class Goal(Digested):
     """A public target for the share of products sold online, with where it was announced."""
 
-    percent: int
-    year: int | None
-    source: SourceRef | None
+    percent: int = s.whole(1, 100, required=True)
+    year: int | None = s.whole(1990, 2100)
+    source: Source | None = s.record(Source)
 
 
-@dataclass(frozen=True)
-class SiteConfig:
-    title: Localized
-    description: Localized | None
-    province: Localized | None
-    base_url: str
-    languages: tuple[Language, ...]
-    expiring_soon_days: int
-    per_page: int = 30
-    online_goal: Goal | None = None
+@dataclass(frozen=True, kw_only=True)
+class Reference(Digested):
+    """The point distances are measured from (the centre of Nha Trang, say)."""
+
+    name: Localized = s.localized(required=True)
+    lat: float = s.number(-90, 90, required=True)
+    lon: float = s.number(-180, 180, required=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteConfig(Digested):
+    title: Localized = s.localized(required=True)
+    description: Localized | None = s.localized()
+    province: Localized | None = s.localized()
+    base_url: str = field(metadata={"spec": s.Spec("base_url", True)})
+    languages: tuple[Language, ...] = s.many(item("record", record=Language), required=True)
+    expiring_soon_days: int = field(default=90, metadata={"spec": s.Spec("int", low=0, high=3650)})
+    per_page: int = field(default=30, metadata={"spec": s.Spec("int", low=1, high=500)})
+    online_goal: Goal | None = s.record(Goal)
+    reference: Reference | None = s.record(Reference)
+    edit_url: str | None = s.https()  # where a source file opens for editing: its path is added
 
     @property
     def default_language(self) -> Language:
         return self.languages[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FreePage(Bundle):
+    """A page of Markdown only (``content/pages/<slug>/``): the first ``# Heading`` is its title."""
+
+    title: Localized
 
 
 @dataclass(frozen=True)
@@ -281,3 +347,11 @@ class Site:
     places: tuple[Place, ...]
     sectors: tuple[Sector, ...]
     pages: tuple[FreePage, ...]
+    synonyms: tuple[Synonym, ...] = ()
+
+
+RECORD_FILES: dict[str, tuple[str, type[Any]]] = {
+    "products": ("product.yaml", Product),
+    "producers": ("producer.yaml", Producer),
+    "tourism": ("site.yaml", TourismSite),
+}

@@ -1,18 +1,25 @@
-"""Step 4, plan: one page spec per language and page, plus the site-wide files."""
+"""Step 4, plan: one page spec per language and page, plus the site-wide files.
+
+A spec holds everything its page shows besides the site-wide settings, UI strings, templates
+and assets: templates see nothing else (see ``render``), so a page's bytes follow from its spec
+and those, and a digest of them is a safe key for its cache.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ocopsite import stats
-from ocopsite.catalogue import STAR_LEVELS, Catalogue, Entry
+from ocopsite.catalogue import ENDED, STAR_LEVELS, Catalogue, Entry
 from ocopsite.errors import Problems
-from ocopsite.model import FreePage, Producer, Product, TourismSite
+from ocopsite.model import FreePage, Group, Place, Producer, Product, TourismSite
+from ocopsite.schema import Localized
 from ocopsite.urls import Key, Urls, feed, short_link
 
-RESERVED = {"feed.xml", "p", "assets", "pagefind", "media"}
+RESERVED = {"feed.xml", "p", "assets", "search", "media"}
+FILTER_FROM = 8  # lists this long or longer offer filters
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,24 @@ class Pager:
         """The page numbers to link: the first, the last, and two on each side of this one."""
         near = range(max(1, self.number - 2), min(self.pages, self.number + 2) + 1)
         return sorted({1, self.pages, *near})
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What every page of a language shows around its content: the free pages in its footer."""
+
+    pages: tuple[tuple[str, Localized], ...]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters a list offers: the values of each dimension its products have, never the
+    dimension the list is about (``fixed``, which the search page keeps)."""
+
+    stars: tuple[int, ...]
+    groups: tuple[Group, ...]
+    places: tuple[Place, ...]
+    fixed: tuple[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -49,109 +74,83 @@ class PageSpec:
         return self.lang is not None
 
 
-def plan_pages(cat: Catalogue, urls: Urls, problems: Problems, version: str = "") -> list[PageSpec]:
-    """Every page and file of the site, in a stable order. ``version``: the build's, which the
-    service worker names its cache after."""
+def plan_pages(cat: Catalogue, urls: Urls, problems: Problems) -> list[PageSpec]:
+    """Every page and file of the site, in a stable order."""
     pages: list[PageSpec] = []
     figures = stats.compute(cat)
+    chrome = Chrome(tuple((p.slug, p.title) for p in cat.site.pages))
     for lang in cat.site.config.languages:
-        pages.extend(_language_pages(cat, urls, lang.code, figures, problems))
+        pages.extend(_language_pages(cat, urls, lang.code, figures, chrome, problems))
     pages.append(PageSpec("", "root.html"))
     pages.extend(PageSpec(short_link(e.slug), "short.html", data={"entry": e}) for e in cat.products)
-    pages.append(PageSpec("404.html", "404.html"))
+    pages.append(PageSpec("404.html", "404.html", data={"chrome": chrome}))
     pages.append(PageSpec("sitemap.xml", "sitemap.xml", data={"sitemap": _sitemap(cat, urls, pages)}))
     pages.append(PageSpec("robots.txt", "robots.txt"))
     pages.append(PageSpec("manifest.webmanifest", "manifest.webmanifest"))
-    # the service worker: at the root, so that its scope is the site
-    pages.append(PageSpec("sw.js", "sw.js", data={"version": version}))
+    pages.append(PageSpec("sw.js", "sw.js"))  # at the root, so that its scope is the site; ``render`` versions it
     pages.append(PageSpec("offline.html", "offline.html"))  # what it shows for a page not saved offline
-    pages.extend(PageSpec(feed(lang.code), "feed.xml", lang.code) for lang in cat.site.config.languages)
+    pages.extend(PageSpec(feed(lang.code), "feed.xml", lang.code, data={"recent": cat.recent[:50], "today": cat.today})
+                 for lang in cat.site.config.languages)
     _check_body_links([*cat.site.products, *cat.site.producers, *cat.site.tourism, *cat.site.pages], pages, problems)
     problems.raise_if_errors()
     pages.append(PageSpec("_headers", "headers.txt", data={"top": _top_level(pages)}))
     return pages
 
 
-@dataclass(frozen=True)
-class Shown:
-    """Where a plan shows each product: the positions of the pages whose spec holds its entry, by
-    slug; and the position of the service worker."""
-
-    pages: Mapping[str, tuple[int, ...]]
-    worker: int
-
-
-def shown(pages: list[PageSpec]) -> Shown:
-    found: dict[str, list[int]] = {}
-    worker = -1
-    for i, page in enumerate(pages):
-        entry, listed = page.data.get("entry"), page.data.get("entries")
-        for e in ([entry] if entry is not None else listed or ()):
-            found.setdefault(e.slug, []).append(i)
-        if page.template == "sw.js":
-            worker = i
-    return Shown({slug: tuple(dict.fromkeys(at)) for slug, at in found.items()}, worker)
-
-
-def replan(pages: list[PageSpec], swap: Mapping[int, Entry], problems: Problems, version: str,
-           where: Shown) -> list[PageSpec]:
-    """What ``plan_pages`` would give for a catalogue that ``catalogue.update_catalogue`` made
-    from the one ``pages`` were planned for (``where``: ``shown(pages)``): the same pages, since
-    no product moved, each showing the new entries in place of those they replace (``swap``, by
-    the ``id`` of the old ones), and the new ``version``. The new entries' Markdown links are
-    checked."""
-    planned = list(pages)
-    for entry in swap.values():
-        for i in where.pages.get(entry.slug, ()):
-            page = planned[i]
-            if "entry" in page.data:
-                planned[i] = replace(page, data={**page.data, "entry": swap.get(id(page.data["entry"]),
-                                                                                page.data["entry"])})
-            else:
-                listed = tuple([swap.get(id(e), e) for e in page.data["entries"]])
-                planned[i] = replace(page, data={**page.data, "entries": listed})
-    if where.worker >= 0 and planned[where.worker].data.get("version") != version:
-        planned[where.worker] = replace(planned[where.worker], data={"version": version})
-    _check_body_links([e.product for e in swap.values()], planned, problems)
-    problems.raise_if_errors()
-    return planned
-
-
-def _language_pages(cat: Catalogue, urls: Urls, lang: str, figures: stats.Stats,
+def _language_pages(cat: Catalogue, urls: Urls, lang: str, figures: stats.Stats, chrome: Chrome,
                     problems: Problems) -> list[PageSpec]:
-    def page(template: str, section: str, key: Key = None, indexed: bool = True, **data: Any) -> PageSpec:
-        return PageSpec(urls.page(lang, section, key), template, lang, section, key, data, indexed=indexed)
-
-    def paged(template: str, section: str, key: Key, entries: tuple[Any, ...], **data: Any) -> list[PageSpec]:
-        size = cat.site.config.per_page
-        chunks = [entries[i:i + size] for i in range(0, len(entries), size)] or [()]
-        return [
-            PageSpec(urls.page(lang, section, key, n), template, lang, section, key,
-                     {**data, "entries": chunk, "pager": Pager(n, len(chunks), len(entries))}, n)
-            for n, chunk in enumerate(chunks, 1)
-        ]
-
     view = cat.views[lang]
+
+    def page(template: str, section: str, key: Key = None, indexed: bool = True, **data: Any) -> PageSpec:
+        return PageSpec(urls.page(lang, section, key), template, lang, section, key, {"chrome": chrome, **data},
+                        indexed=indexed)
+
+    def paged(template: str, section: str, key: Key, items: Sequence[Any], **data: Any) -> list[PageSpec]:
+        size = cat.site.config.per_page
+        chunks = [items[i:i + size] for i in range(0, len(items), size)] or [()]
+        return [PageSpec(urls.page(lang, section, key, n), template, lang, section, key,
+                         {"chrome": chrome, **data, **_chunk(chunk), "pager": Pager(n, len(chunks), len(items))}, n)
+                for n, chunk in enumerate(chunks, 1)]
+
+    def products(template: str, section: str, key: Key, entries: tuple[Entry, ...], fixed: tuple[str, str] | None,
+                 **data: Any) -> list[PageSpec]:
+        return paged(template, section, key, entries, filters=_filters(cat, entries, fixed), **data)
+
+    spots = {t.slug: t for t in view.tourism}
     pages = [
-        page("home.html", "home"),
-        *paged("list.html", "products", None, view.products),
-        *(page("product.html", "products", e.slug, entry=e) for e in cat.products),
-        page("stars.html", "stars"),
-        *(p for n in STAR_LEVELS for p in paged("list.html", "stars", n, view.by_stars[n], stars=n)),
-        *paged("producers.html", "producers", None, view.producers),
-        *(q for p in view.producers
-          for q in paged("producer.html", "producers", p.slug, view.by_producer.get(p.slug, ()), producer=p)),
+        page("home.html", "home", top=view.top[:12], recent=cat.recent[:6], total=len(view.products),
+             stars={n: len(view.by_stars[n]) for n in STAR_LEVELS},
+             groups=tuple((g, len(view.by_group[g.slug])) for g in cat.groups), tourism=view.tourism),
+        *products("list.html", "products", None, view.products, None),
+        *(page("product.html", "products", e.slug, entry=e, producer_km=cat.distance.get(e.producer.slug))
+          for e in cat.products),
+        page("stars.html", "stars", counts={n: len(view.by_stars[n]) for n in STAR_LEVELS}),
+        *(p for n in STAR_LEVELS for p in products("list.html", "stars", n, view.by_stars[n], ("stars", str(n)),
+                                                   stars=n)),
+        *paged("producers.html", "producers", None, [(p, len(view.by_producer.get(p.slug, ())),
+                                                      cat.place_index.get(p.place or "")) for p in view.producers]),
+        *(q for p in view.producers for q in products("producer.html", "producers", p.slug,
+                                                      view.by_producer.get(p.slug, ()), None, producer=p,
+                                                      place=cat.place_index.get(p.place or ""),
+                                                      km=cat.distance.get(p.slug),
+                                                      outlets=tuple(spots[s] for s in p.sold_at))),
         *(page("labels.html", "labels", p.slug, indexed=False, producer=p, entries=view.by_producer[p.slug])
           for p in view.producers if p.slug in view.by_producer),
-        *paged("tourism_index.html", "tourism", None, view.tourism),
-        *(q for t in view.tourism for q in paged("tourism.html", "tourism", t.slug, view.by_tourism.get(t.slug, ()),
-                                                 spot=t)),
-        page("categories.html", "categories"),
-        *(p for g in cat.groups for p in paged("list.html", "categories", g.slug, view.by_group[g.slug], group=g)),
-        page("search.html", "search"),
-        page("stats.html", "statistics", stats=figures),
-        page("places.html", "places"),
-        *(q for p in cat.places for q in paged("place.html", "places", p.slug, view.by_place.get(p.slug, ()), place=p)),
+        *paged("tourism_index.html", "tourism", None, [(t, cat.place_index.get(t.place or ""), cat.distance.get(t.slug))
+                                                       for t in view.tourism]),
+        *(q for t in view.tourism for q in products("tourism.html", "tourism", t.slug, view.by_spot.get(t.slug, ()),
+                                                    None, spot=t, place=cat.place_index.get(t.place or ""),
+                                                    km=cat.distance.get(t.slug))),
+        page("categories.html", "categories", sectors=tuple(
+            (s, tuple((g, len(view.by_group.get(g.slug, ()))) for g in s.groups)) for s in cat.site.sectors)),
+        *(p for g in cat.groups for p in products("list.html", "categories", g.slug, view.by_group[g.slug],
+                                                  ("category", g.slug), group=g)),
+        page("search.html", "search", groups=cat.groups, places=cat.product_places),
+        page("stats.html", "statistics", stats=figures, today=cat.today),
+        page("places.html", "places", places=tuple((p, len(view.by_place.get(p.slug, ()))) for p in cat.places)),
+        *(q for p in cat.places for q in products(
+            "place.html", "places", p.slug, view.by_place.get(p.slug, ()), ("place", p.slug), place=p,
+            producers=view.producers_by_place.get(p.slug, ()), spots=view.tourism_by_place.get(p.slug, ()))),
     ]
     taken = set(urls.sections[lang].values()) | RESERVED
     for free in cat.site.pages:
@@ -160,6 +159,29 @@ def _language_pages(cat: Catalogue, urls: Urls, lang: str, figures: stats.Stats,
         else:
             pages.append(page("page.html", "page", free.slug, free=free))
     return pages
+
+
+def _chunk(chunk: Sequence[Any]) -> dict[str, Any]:
+    """One page of a list. Products are split into those whose certificate is current or not
+    published (``entries``) and those whose certificate ended (``ended``), which lists show apart."""
+    if chunk and isinstance(chunk[0], Entry):
+        return {"entries": tuple(e for e in chunk if e.status.group != ENDED),
+                "ended": tuple(e for e in chunk if e.status.group == ENDED)}
+    return {"entries": tuple(chunk), "ended": ()}
+
+
+def _filters(cat: Catalogue, entries: tuple[Entry, ...], fixed: tuple[str, str] | None) -> Filters | None:
+    """What a list of products may be filtered by, when it is long enough to need it."""
+    if len(entries) < FILTER_FROM:
+        return None
+    dimension = fixed[0] if fixed else None
+    present = {e.group.slug for e in entries}, {e.place.slug for e in entries if e.place}
+    return Filters(
+        stars=() if dimension == "stars" else tuple(n for n in STAR_LEVELS if any(e.product.stars == n for e in entries)),
+        groups=() if dimension == "category" else tuple(g for g in cat.groups if g.slug in present[0]),
+        places=() if dimension == "place" else tuple(p for p in cat.product_places if p.slug in present[1]),
+        fixed=fixed,
+    )
 
 
 def _sitemap(cat: Catalogue, urls: Urls, pages: list[PageSpec]) -> list[list[tuple[str, str]]]:

@@ -9,47 +9,46 @@ from ocopsite.slugs import slug_for
 SECTIONS = {"product": ("products", "product.yaml"), "producer": ("producers", "producer.yaml"),
             "tourism": ("tourism", "site.yaml")}
 
+# Everything written «like this» is a placeholder: ``ocopsite check`` reports each one left,
+# saying what to write there, so a new bundle cannot be published half filled in.
+SOURCE = """\
+sources:
+  - title: "«the title of the public page or decision»"
+    url: "«its https:// address»"
+    date: "«its date, such as 2025-06-19»"
+"""
 TEMPLATES = {
     "product": """\
-# Fill in the facts from the recognition decision; leave out what you do not know.
-# The fields are explained in docs/content-format.md.
+# Fill in the facts from the recognition decision or another public source; remove an optional
+# field you cannot fill rather than guess it. The fields: docs/content-format.md.
 name:
   vi: {name}
-  # en: English name
-stars: 3
-category: thuc-pham-che-bien   # a group slug from content/categories.yaml
-producer: producer-slug        # a folder of content/producers/
-# summary:
-#   vi: Một câu giới thiệu.
-#   en: One sentence for cards and search results.
-# recognition:
-#   decision: 1234/QĐ-UBND
-#   date: 2025-01-16
-#   issuer:
-#     vi: UBND tỉnh Khánh Hòa
-#     en: Khánh Hòa Provincial People's Committee
-sources:
-  - title: Where these facts come from
-""",
+  en: "«the product's name in English»"
+stars: "«3, 4 or 5, as the source states»"
+category: "«a group slug from content/categories.yaml»"
+producer: "«a folder name of content/producers/»"
+summary:
+  vi: "«một câu giới thiệu sản phẩm»"
+  en: "«one sentence about the product, for cards and search results»"
+recognition:
+  date: "«the date of the recognition decision, such as 2025-01-16, 2025-01 or 2025»"
+""" + SOURCE,
     "producer": """\
 name:
   vi: {name}
-  # en: English name
-kind: enterprise   # enterprise, cooperative, cooperative-group or household
-# place: a place slug from content/places.yaml
-sources:
-  - title: Where these facts come from
-""",
+  en: "«the producer's name in English»"
+kind: "«enterprise, cooperative, cooperative-group or household»"
+place: "«a place slug from content/places.yaml»"
+""" + SOURCE,
     "tourism": """\
 name:
   vi: {name}
-  # en: English name
-kind: craft-village   # community-tourism, eco-tourism, craft-village, ocop-showcase, farm, market or shop
-# place: a place slug from content/places.yaml
-sources:
-  - title: Where these facts come from
-""",
+  en: "«the site's name in English»"
+kind: "«community-tourism, eco-tourism, craft-village, ocop-showcase, farm, market or shop»"
+place: "«a place slug from content/places.yaml»"
+""" + SOURCE,
 }
+TEXTS = {"vi": "«Mô tả bằng tiếng Việt, bằng lời của bạn.»\n", "en": "«A description in English, in your own words.»\n"}
 
 
 class ScaffoldError(OSError):
@@ -57,7 +56,8 @@ class ScaffoldError(OSError):
 
 
 def new_bundle(site: Path, kind: str, name: str) -> Path:
-    """Create ``content/<section>/<slug>/`` with a commented YAML file and empty texts."""
+    """Create ``content/<section>/<slug>/`` with a YAML file and texts whose placeholders say
+    what to write."""
     slug = slug_for(name)
     if not slug:
         raise ScaffoldError(f"cannot make a slug from {name!r}")
@@ -67,8 +67,8 @@ def new_bundle(site: Path, kind: str, name: str) -> Path:
         raise ScaffoldError(f"{folder} already exists")
     folder.mkdir(parents=True)
     (folder / main).write_text(TEMPLATES[kind].format(name=_yaml_text(name)), encoding="utf-8")
-    (folder / "vi.md").write_text("", encoding="utf-8")
-    (folder / "en.md").write_text("", encoding="utf-8")
+    for lang, text in TEXTS.items():
+        (folder / f"{lang}.md").write_text(text, encoding="utf-8")
     return folder
 
 

@@ -1,129 +1,208 @@
-"""Search: product pages are indexed with Pagefind (static files, searched in the browser).
+"""Part of step 5: the search index, built here and queried by templates/assets/search.js.
 
-Each product page carries a hidden search record (``search_record``) that Pagefind indexes
-instead of the visible page: the texts a tourist types (names, producer, place and former
-district, category, summary), folded to plain ASCII letters (tone and vowel marks dropped,
-đ written d), with the star level, category and place as words such as ``ocopfstars5``.
-The search page folds the query the same way and adds the filter words to it.
+Every product, producer, tourism site or point of sale, and place is a document, found by the
+words of its name, its producer, its place with the place's former names, its category and its
+description, in every language, folded to plain letters (tone and vowel marks dropped, đ
+written d). A synonym table (content/synonyms.yaml) adds the words a visitor types: a document
+that says "trầm hương" is found by "agarwood" too.
 
-- Folding at build time is what makes "dac san" find "Đặc sản": Pagefind folds tone marks but
-  not đ, and it keeps all the accented spellings of a syllable in one index chunk, so a
-  Vietnamese index of accented words splits badly and the first search downloads far more.
-- Filters as words: Pagefind's own filter files come out in a different order on every run,
-  and the build must be reproducible.
+A result must match every word of the query: the whole word, or, for the last word only and
+at three letters or more, the start of a word (search.js). Nothing is matched by a shorter
+prefix, so "agarwood" never falls back to "a".
+
+Files, all under ``search/``:
+- ``meta.json``: the version, how many documents and products, the chunk size, the synonyms;
+- ``t/<key>.json``: the tokens that start with ``key`` (their first three letters, or the
+  whole token when shorter), each with the documents it names, in its name fields and in any;
+- ``f/<filter>.json``: the documents of a star level, category or place;
+- ``<lang>/<n>.json``: what a result shows in that language, 64 documents a file;
+- ``words.json``: the words of names, for "did you mean" when nothing matches.
+
+A query fetches only the token files of its words, then the chunks of the results it shows.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
-import shutil
-import subprocess
-from collections.abc import Iterable
-from pathlib import Path
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from ocopsite.catalogue import Entry
-from ocopsite.errors import Problem, SiteError
-from ocopsite.model import Localized
-from ocopsite.slugs import fold  # the search page folds queries the same way
+from ocopsite.cache import Cache, digest
+from ocopsite.catalogue import STAR_LEVELS, Catalogue, Entry
+from ocopsite.i18n import Strings
+from ocopsite.model import Place, Producer, TourismSite
+from ocopsite.schema import Localized
+from ocopsite.slugs import fold
 from ocopsite.urls import Urls
-from ocopsite.write import swap
 
-BUNDLE = "pagefind"
-# Pagefind also writes ready-made interfaces; the site has its own, so these are not published.
-UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
-          "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js")
+CHUNK = 64
+WORD = re.compile(r"[a-z0-9]+")
+TAGS = re.compile(r"<[^>]+>")
 
 
-def filter_word(name: str, value: str | int) -> str:
-    """The indexed word that stands for a filter value: ``ocopfcategorygiavi``."""
-    return f"ocopf{name}{str(value).replace('-', '')}"
+def tokens(text: str) -> list[str]:
+    """The words of a text as the index holds them: folded, lowercase, apostrophes dropped."""
+    return WORD.findall(fold(text).lower().replace("'", "").replace("’", ""))
 
 
-def search_record(entry: Entry, chain: tuple[str, ...]) -> list[tuple[int, str]]:
-    """What a product page is found by, folded, each with its Pagefind weight."""
-    def text(value: Localized | None, language: tuple[str, ...] = chain) -> str:
-        return fold(value.get(language)[0]) if value is not None else ""
+@dataclass(frozen=True)
+class Doc:
+    """A document: its words in its name fields, and in all its fields."""
 
-    place = entry.place
-    where = f"{text(place.name)} {text(place.formerly)}" if place else fold(entry.producer.address or "")
-    filters = [filter_word("stars", entry.product.stars), filter_word("category", entry.group.slug)]
-    if place is not None:
-        filters.append(filter_word("place", place.slug))
-    rows = [
-        (10, text(entry.product.name)),
-        (5, text(entry.product.name, chain[-1:])),  # the name on the label, in the default language
-        (3, text(entry.producer.name)),
-        (2, where),
-        (1, f"{text(entry.group.name)} {text(entry.sector.name)} {text(entry.product.summary)}"),
-        (1, " ".join(filters)),
-    ]
-    if rows[1][1] == rows[0][1]:
-        del rows[1]
-    return [(weight, value.strip()) for weight, value in rows if value.strip()]
+    kind: str
+    name: frozenset[str]
+    words: frozenset[str]
 
 
-def index_pages(site: Path, glob: str | None = None, bundle: str = BUNDLE) -> None:
-    """Index the pages under ``site`` that mark themselves with ``data-pagefind-body``, into
-    ``site/bundle``; with ``glob``, Pagefind reads only the files it matches (the product pages)."""
-    command = [str(_executable()), "--site", str(site), "--output-subdir", bundle, "--silent",
-               *(["--glob", glob] if glob else [])]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise SiteError([Problem("search index", 0, f"Pagefind failed: {detail[-1] if detail else result.returncode}")])
-    for name in UNUSED:
-        (site / bundle / name).unlink(missing_ok=True)
-    _sort_languages(site / bundle / "pagefind-entry.json")
-    _offline_lists(site / bundle)
-    shutil.rmtree(site / bundle / "playground", ignore_errors=True)
+def index_files(cat: Catalogue, strings: Mapping[str, Strings], urls: Urls, cache: Cache) -> dict[str, bytes]:
+    """Every file of the search index."""
+    synonyms = [[tokens(term) for term in group.terms.all()] for group in cat.site.synonyms]
+    key = digest(repr(synonyms))
+    things: list[Entry | Producer | TourismSite | Place] = [
+        *cat.products, *cat.views[cat.site.config.default_language.code].producers,
+        *cat.views[cat.site.config.default_language.code].tourism, *cat.places]
+    docs = [cache.remember("search-doc", digest(key, _digest(thing), _context(cat, thing)),
+                           lambda thing=thing: _doc(cat, thing, synonyms)) for thing in things]  # type: ignore[misc]
+    files: dict[str, bytes] = {}
+    postings: dict[str, tuple[list[int], list[int]]] = {}
+    for number, doc in enumerate(docs):
+        for word in doc.words:
+            postings.setdefault(word, ([], []))[1].append(number)
+        for word in doc.name:
+            postings[word][0].append(number)
+    shards: dict[str, dict[str, list[str]]] = {}
+    for word, (named, anywhere) in sorted(postings.items()):
+        shards.setdefault(word[:3], {})[word] = [_encode(named), _encode(anywhere)]
+    for shard, content in shards.items():
+        files[f"search/t/{shard}.json"] = _json(content)
+    for name, numbers in _filters(things).items():
+        files[f"search/f/{name}.json"] = _json(_encode(numbers))
+    version = digest(*(f"{n}:{digest(d)}" for n, d in sorted(files.items())))[:12]
+    for lang, s in strings.items():
+        shown = [_shown(thing, s, urls, cat) for thing in things]
+        for start in range(0, len(shown), CHUNK):
+            files[f"search/{lang}/{start // CHUNK}.json"] = _json({"v": version, "d": shown[start:start + CHUNK]})
+    names = sorted({word for doc in docs for word in doc.name if len(word) > 2 and not word.isdigit()})
+    files["search/words.json"] = _json(names)
+    files["search/meta.json"] = _json({"v": version, "docs": len(docs), "products": len(cat.products),
+                                       "chunk": CHUNK, "synonyms": [[" ".join(t) for t in group]
+                                                                    for group in synonyms]})
+    return files
 
 
-def reindex(site: Path, glob: str | None = None) -> None:
-    """Index a published folder again in place: the new index is made beside the old one, then
-    swapped with it, so that searches never see half an index."""
-    fresh = site / f".{BUNDLE}-new"
-    shutil.rmtree(fresh, ignore_errors=True)
-    try:
-        index_pages(site, glob, fresh.name)
-        swap(fresh, site / BUNDLE)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)  # after an exchange, the old index
+def _digest(thing: object) -> str:
+    return str(getattr(thing, "digest", ""))
 
 
-def product_pages(urls: Urls, languages: Iterable[str]) -> str:
-    """A Pagefind glob for the product pages of every language: "{vi/san-pham,en/products}/*/index.html"."""
-    return "{" + ",".join(f"{lang}/{urls.sections[lang]['products']}" for lang in languages) + "}/*/index.html"
+def _context(cat: Catalogue, thing: object) -> str:
+    """What a document's words come from beyond the record itself: a producer's or a site's place."""
+    place = getattr(thing, "place", None)
+    found = cat.place_index.get(place) if isinstance(place, str) else None
+    return found.digest if found is not None else ""
 
 
-def _sort_languages(entry: Path) -> None:
-    """Pagefind lists the languages in a different order from run to run: fix it."""
-    data = json.loads(entry.read_text(encoding="utf-8"))
-    data["languages"] = dict(sorted(data["languages"].items()))
-    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+def _doc(cat: Catalogue, thing: Entry | Producer | TourismSite | Place, synonyms: list[list[list[str]]]) -> Doc:
+    """A document's words, with those of every synonym group one of its terms appears in."""
+    if isinstance(thing, Entry):
+        kind, own = "product", [thing.product.name]
+        other = [thing.producer.name, *_place(thing.place), thing.group.name, thing.product.summary,
+                 *_body(thing.product.body.html)]
+    elif isinstance(thing, Place):
+        kind, own, other = "place", [thing.name], [*(Localized((("vi", n),)) for n in thing.former_names)]
+    else:
+        kind = "producer" if isinstance(thing, Producer) else "tourism"
+        own = [thing.name]
+        other = [*_place(cat.place_index.get(thing.place or "")), *_body(thing.body.html)]
+    name = _words(own)
+    every = _words([*own, *other])
+    return Doc(kind, frozenset(_with_synonyms(name, synonyms)), frozenset(_with_synonyms(every, synonyms)))
 
 
-def _offline_lists(bundle: Path) -> None:
-    """For the service worker (templates/sw.js), one ``offline.<lang>.json`` per language: the
-    files a search in that language needs (code, WebAssembly, metadata, index and filter chunks),
-    and the fragment of each page, so that the pages a visitor opened can be found offline."""
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    for lang, index in entry["languages"].items():
-        prefix = index["hash"].rpartition("_")[0] + "_"
-        chunks = sorted(p.relative_to(bundle).as_posix() for folder in ("index", "filter")
-                        for p in (bundle / folder).glob(prefix + "*"))
-        files = ["pagefind-entry.json", "pagefind.js", f"pagefind.{index['hash']}.pf_meta",
-                 f"wasm.{index['wasm'] or 'unknown'}.pagefind", *chunks]
-        pages = {}
-        for fragment in sorted((bundle / "fragment").glob(prefix + "*")):
-            data = gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd")
-            pages[json.loads(data)["url"].lstrip("/")] = fragment.relative_to(bundle).as_posix()
-        text = json.dumps({"files": files, "pages": dict(sorted(pages.items()))}, ensure_ascii=False,
-                          separators=(",", ":"))
-        (bundle / f"offline.{lang}.json").write_text(text, encoding="utf-8")
+def _place(place: Place | None) -> list[Localized]:
+    if place is None:
+        return []
+    return [place.name, *(Localized((("vi", n),)) for n in place.former_names)]
 
 
-def _executable() -> Path:
-    from pagefind_bin_extended import get_executable
+def _body(html: Localized | None) -> list[Localized]:
+    if html is None:
+        return []
+    return [Localized(tuple((code, TAGS.sub(" ", text)) for code, text in html.texts))]
 
-    return Path(get_executable())
+
+def _words(texts: Iterable[Localized | None]) -> list[str]:
+    """Every word of every language of ``texts``, in order (a synonym may span several)."""
+    found: list[str] = []
+    for text in texts:
+        if text is not None:
+            for _, value in text.texts:
+                found.extend(tokens(value))
+                found.append("")  # no phrase runs from one text into the next
+    return found
+
+
+def _with_synonyms(words: list[str], synonyms: list[list[list[str]]]) -> set[str]:
+    found = {w for w in words if w}
+    joined = " " + " ".join(words) + " "
+    for group in synonyms:
+        if any(term and f" {' '.join(term)} " in joined for term in group):
+            found.update(word for term in group for word in term)
+    return found
+
+
+def _filters(things: list[Entry | Producer | TourismSite | Place]) -> dict[str, list[int]]:
+    """The products of each star level, category and place, by document number."""
+    found: dict[str, list[int]] = {f"stars-{n}": [] for n in STAR_LEVELS}
+    for number, thing in enumerate(things):
+        if isinstance(thing, Entry):
+            found[f"stars-{thing.product.stars}"].append(number)
+            found.setdefault(f"category-{thing.group.slug}", []).append(number)
+            if thing.place is not None:
+                found.setdefault(f"place-{thing.place.slug}", []).append(number)
+    return found
+
+
+def _shown(thing: object, t: Strings, urls: Urls, cat: Catalogue) -> list[object]:
+    """What a result card shows: [url, title, kind, stars, status, ends from, ends to, drawing, line]."""
+    lang = t.lang
+    chain = next(language.chain for language in cat.site.config.languages if language.code == lang)
+    if isinstance(thing, Entry):
+        s = thing.status
+        line = thing.group.name.get(chain)[0] + (f" · {thing.place.name.get(chain)[0]}" if thing.place else "")
+        return [urls.page(lang, "products", thing.slug), thing.product.name.get(chain)[0], "p", thing.product.stars,
+                s.code, s.ends_from.isoformat() if s.ends_from else "", s.ends_to.isoformat() if s.ends_to else "",
+                thing.kind, line]
+    if isinstance(thing, Place):
+        return [urls.page(lang, "places", thing.slug), thing.name.get(chain)[0], "l", 0, "", "", "", "",
+                t.formerly(thing)]
+    record: Producer | TourismSite = thing  # type: ignore[assignment]
+    place = cat.place_index.get(record.place or "")
+    line = t.texts[f"kind.{record.kind}"] + (f" · {place.name.get(chain)[0]}" if place else "")
+    section = "producers" if isinstance(record, Producer) else "tourism"
+    return [urls.page(lang, section, record.slug), record.name.get(chain)[0],
+            "r" if isinstance(record, Producer) else "t", 0, "", "", "", "", line]
+
+
+def _encode(numbers: list[int]) -> str:
+    """Ascending numbers as the differences between them, in base 36: "0,3,a"."""
+    out, last = [], 0
+    for n in numbers:
+        out.append(_base36(n - last))
+        last = n
+    return ",".join(out)
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        n, r = divmod(n, 36)
+        text = digits[r] + text
+        if not n:
+            return text
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+

@@ -1,8 +1,9 @@
 """``ocopsite serve``: build, serve ``output/`` on 127.0.0.1, rebuild once per burst of saves.
 
 The server always shows the last good build: a build that fails leaves ``output/`` as it
-was, and the reasons are printed. A rebuild gives the same files as ``ocopsite build``, but
-redoes only what changed (see ``session``) and writes only the files that changed.
+was, and its problems are printed and shown on every page until an edit mends them. A
+rebuild is ``ocopsite build`` itself, with a cache kept in memory (see ``cache``), writing
+only the files that changed.
 
 It listens on 127.0.0.1 unless told otherwise, and serves files from inside the output folder
 only: no request, however encoded, and no symlink leads out of it.
@@ -13,11 +14,15 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
+from typing import Any
 
 from livereload import Server
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
@@ -50,9 +55,9 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from ocopsite.build import build
-from ocopsite.errors import SiteError
-from ocopsite.session import Session
-from ocopsite.write import OutputError
+from ocopsite.cache import FOLDER, Cache
+from ocopsite.errors import Problem, SiteError
+from ocopsite.write import OutputError, Written
 
 QUIET = 0.3  # seconds without a change that end a burst of saves
 TICK = 0.05  # seconds between two looks at what the watch reported
@@ -74,12 +79,10 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
     source itself (``load``), so a missed or merged notice can delay a rebuild, never make it
     stale."""
 
-    def __init__(self, site: Path, rebuild: Callable[[], bool], settle: Callable[[], None] | None = None) -> None:
+    def __init__(self, site: Path, rebuild: Callable[[], bool]) -> None:
         super().__init__()
         self.site = site.resolve()
         self.rebuild = rebuild
-        self.settle = settle  # for the first quiet look after a build (see Session.settle)
-        self.unsettled = settle is not None
         self.lock = threading.Lock()
         self.changed_at: float | None = None  # when the last change not yet built came (time.monotonic)
         self.folders_moved = True  # content/ or templates/ appeared or went: watch them anew
@@ -134,23 +137,17 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
             self.folders_moved = True
 
     def examine(self) -> tuple[str | None, float | None]:
-        if self._changes:
-            return self._changes.pop()  # type: ignore[no-any-return]
+        """livereload's look every ``TICK``: rebuild once a burst of changes is over."""
         with self.lock:
             due = self.changed_at is not None and time.monotonic() - self.changed_at >= QUIET
-            waiting = self.changed_at is not None
             if due:
                 self.changed_at = None  # a change from now on, even during the build, builds again
         if self.folders_moved:
             self.observe()
         if not due:
-            if not waiting and self.unsettled and self.settle is not None:
-                self.unsettled = False
-                self.settle()
             return None, None
         if self.rebuild():
             LiveReloadHandler.reload_waiters(path="*")  # at once: livereload throttles its own reloads
-        self.unsettled = self.settle is not None
         return None, None
 
 
@@ -183,53 +180,65 @@ def _started(observer: BaseObserver) -> BaseObserver:
     return observer
 
 
-def rebuild_into(site: Path, output: Path) -> tuple[Callable[[], bool], Callable[[], None]]:
-    """A rebuild that reports, and never raises, so the server keeps running, and what to do
-    when quiet between rebuilds. Rebuilds share a session: only what changed is parsed,
-    rendered and written again."""
-    session = Session(defer_index=True)
-    indexing = threading.Lock()
+@dataclass
+class Preview:
+    """What the server shows besides the files: the problems of the last rebuild, if it failed,
+    in the words of each language of the last good build."""
 
-    def index_later() -> None:
-        """The search index takes seconds on a large site: it is remade after the browser
-        reloads, so that pages show at once and search catches up."""
-        job, session.index_pending = session.index_pending, None
-        if job is None:
-            return
+    problems: list[Problem] = field(default_factory=list)
+    words: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
-        def run() -> None:
-            with indexing:
-                try:
-                    job()
-                except (SiteError, OSError) as exc:
-                    print(f"search index: {exc}", file=sys.stderr, flush=True)
+    def overlay(self, lang: str) -> bytes:
+        """The problems as a panel at the top of a page, in ``lang`` where known."""
+        title, intro = self.words.get(lang) or next(iter(self.words.values()), FALLBACK)
+        items = "".join(f"<li><code>{escape(p.path)}{':' + str(p.line) if p.line else ''}</code> {escape(p.message)}</li>"
+                        for p in self.problems)
+        return (f'<aside class="build-errors" role="alert"><h2>{escape(title)}</h2><p>{escape(intro)}</p>'
+                f"<ol>{items}</ol></aside>").encode()
 
-        threading.Thread(target=run, daemon=True).start()
+
+FALLBACK = ("This edit could not be built", "Correct these and save; the page reloads by itself.")
+
+
+def rebuild_into(site: Path, output: Path, preview: Preview) -> Callable[[], bool]:
+    """A rebuild that reports, and never raises, so the server keeps running. Rebuilds share a
+    cache (by content, as every build's) and write only the files that changed. A failed one
+    leaves the files as they were and puts its problems on every page (``preview``); whether it
+    failed or not, the open pages reload."""
+    cache = Cache(site / FOLDER)
+    written: list[Written] = []
 
     def rebuild() -> bool:
         try:
-            result = build(site, output, session=session)
+            result = build(site, output, cache=cache, previous=written[-1] if written else None)
         except SiteError as exc:
+            preview.problems = list(exc.problems)
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
-            print("Build failed; still serving the last good build.", file=sys.stderr, flush=True)
-            return False
+            print("Build failed; the pages show why, and still the last good build.", file=sys.stderr, flush=True)
+            return True
         except (OutputError, OSError) as exc:
+            preview.problems = [Problem(str(output), 0, str(exc))]
             print(f"error: {exc}; still serving the last good build.", file=sys.stderr, flush=True)
-            return False
-        index_later()
-        counts = session.counts
-        print(f"Rebuilt {result.pages} pages in {result.seconds:.2f} s "
-              f"({counts.get('rendered', 0)} files rendered, {counts.get('reused', 0)} unchanged)",
+            return True
+        written[:] = [result.written]
+        preview.problems = []
+        preview.words = result.words
+        hits, misses = sum(cache.hits.values()), sum(cache.misses.values())
+        print(f"Rebuilt {result.pages} pages in {result.seconds:.2f} s ({misses} results made, {hits} reused)",
               file=sys.stderr, flush=True)
         return True
 
-    return rebuild, session.settle
+    return rebuild
 
 
 class OutputFileHandler(StaticFileHandler):  # type: ignore[misc]
     """livereload's static file handler, held inside the served folder whatever the version of
-    Tornado underneath: a path is served only if, every symlink followed, it is still inside."""
+    Tornado underneath (a path is served only if, every symlink followed, it is still inside),
+    answering an unknown address with the site's own 404 page, and showing on every page the
+    problems of a failed rebuild."""
+
+    preview = Preview()
 
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
         if "\0" in absolute_path:  # os functions refuse it with an error, not a 404
@@ -240,11 +249,41 @@ class OutputFileHandler(StaticFileHandler):  # type: ignore[misc]
             _inside(root, path)  # the index.html of a folder may be a link too
         return path
 
+    async def get(self, path: str, include_body: bool = True) -> None:
+        if not self.preview.problems:
+            await super().get(path, include_body)
+            return
+        page = Path(self.root) / path
+        page = page / "index.html" if page.is_dir() else page
+        if page.suffix != ".html" and page.exists():
+            await super().get(path, include_body)
+            return
+        self.absolute_path = str(page)
+        try:
+            self.validate_absolute_path(self.root, str(page))
+            html = page.read_bytes()
+        except (HTTPError, OSError):
+            self.set_status(404)
+            html = b"<!doctype html><html><head><meta charset=utf-8></head><body></body></html>"
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(_with_overlay(html, self.preview) if include_body else b"")
 
-def _inside(root: str, path: str) -> None:
-    real_root = os.path.realpath(root)
-    if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
-        raise HTTPError(403)
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """An unknown address: the site's 404 page, as a host serves it."""
+        page = Path(self.root) / "404.html"
+        if status_code == 404 and page.is_file():
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(page.read_bytes())
+        else:
+            super().write_error(status_code, **kwargs)
+
+
+def _with_overlay(html: bytes, preview: Preview) -> bytes:
+    lang = re.search(rb'<html[^>]*\blang="([^"]+)"', html)
+    panel = preview.overlay(lang.group(1).decode() if lang else "")
+    body = re.search(rb"<body[^>]*>", html)
+    return html[:body.end()] + panel + html[body.end():] if body else panel + html
 
 
 def exposure_warning(host: str) -> str | None:
@@ -260,11 +299,12 @@ def exposure_warning(host: str) -> str | None:
 
 def serve(site: Path, output: Path, host: str, port: int) -> None:
     """Build, then serve and watch until interrupted."""
-    rebuild, settle = rebuild_into(site, output)
+    preview = Preview()
+    rebuild = rebuild_into(site, output, preview)
     rebuild()
     output.mkdir(parents=True, exist_ok=True)
-    server = Server(watcher=SourceWatcher(site, rebuild, settle))
-    server.SFH = OutputFileHandler
+    server = Server(watcher=SourceWatcher(site, rebuild))
+    server.SFH = type("Handler", (OutputFileHandler,), {"preview": preview})
     warning = exposure_warning(host)
     if warning:
         print(warning, file=sys.stderr, flush=True)

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ocopsite.catalogue import STAR_LEVELS, Catalogue
-from ocopsite.model import Group, Place
-from ocopsite.schema import PRODUCER_KINDS
+from ocopsite.model import PRODUCER_KINDS, Group, Place
+from ocopsite.schema import Localized
 
 K = TypeVar("K", bound=Hashable)
-STATUS_ORDER = ("valid", "expiring", "expired", "revoked", "re-evaluating", "unknown")
+STATUS_ORDER = ("valid", "expiring", "unknown", "re-evaluating", "expired", "revoked")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,20 @@ class Row(Generic[K]):
     key: K
     count: int
     share: float  # of the chart's largest row, 0 to 1, for the bar's length
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How complete the catalogue is (``ocopsite check --report``, and the statistics page)."""
+
+    with_url: int  # products with at least one source that has a URL
+    unconfirmed: int  # facts marked unconfirmed, over all products
+    with_outlet: int  # products with a point of sale of their own or their producer's
+    spots: int
+    located_spots: int  # tourism sites and points of sale with a location
+    places: int
+    located_places: int
+    untranslated: int  # localized texts and descriptions without a translation
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,7 @@ class Stats:
     by_kind: tuple[Row[str], ...]
     by_status: tuple[Row[str], ...]
     online: int
+    coverage: Coverage
 
     @property
     def online_percent(self) -> float:
@@ -56,7 +71,32 @@ def compute(cat: Catalogue) -> Stats:
         by_status=_rows((code, n) for code in STATUS_ORDER
                         if (n := sum(e.status.code == code for e in entries))),
         online=sum(bool(e.product.shops) for e in entries),
+        coverage=coverage(cat),
     )
+
+
+def coverage(cat: Catalogue) -> Coverage:
+    entries = cat.products
+    site = cat.site
+    return Coverage(
+        with_url=sum(any(s.url for s in e.product.sources) for e in entries),
+        unconfirmed=sum(len(e.product.unconfirmed) for e in entries),
+        with_outlet=sum(e.where.source != "area" and bool(e.where.outlets) for e in entries),
+        spots=len(site.tourism),
+        located_spots=sum(t.location is not None for t in site.tourism),
+        places=len(cat.places),
+        located_places=sum(p.location is not None for p in cat.places),
+        untranslated=sum(_untranslated(record, [lang.code for lang in site.config.languages])
+                         for record in (*site.products, *site.producers, *site.tourism)),
+    )
+
+
+def _untranslated(record: Any, codes: list[str]) -> int:
+    """The localized fields and description of a record that lack a language."""
+    texts = [value for value in vars(record).values() if isinstance(value, Localized)]
+    if record.body.html is not None:
+        texts.append(record.body.html)
+    return sum(not text.has(code) for text in texts for code in codes[1:])
 
 
 def _largest_first(rows: Iterable[tuple[K, int]]) -> list[tuple[K, int]]:

@@ -1,53 +1,86 @@
-"""Step 2, validate: raw records become frozen model objects; every problem is collected."""
+"""Step 2, validate: raw documents become frozen records (``model``); every problem is collected.
+
+Each file is checked on its own, then every reference between files (a product's producer,
+category, place and points of sale) is resolved against what exists, so that no mistake hides
+another: a wrong value in one field, a YAML syntax error in one file, or a record that cannot be
+built still leaves every other field and file checked.
+"""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ocopsite import schema
-from ocopsite.checker import Checker
-from ocopsite.errors import Problems, SiteError
-from ocopsite.load import Bundle, Doc, RawSite, Reported, Text, remembered
+from ocopsite.cache import Cache, code_version, digest
+from ocopsite.checker import INVALID, PLACEHOLDER, Checker
+from ocopsite.errors import Problem, Problems, SiteError, did_you_mean_among
+from ocopsite.load import Bundle, RawSite, Text
 from ocopsite.markup import hazard, internal_links, split_title, to_html
-from ocopsite.model import (
-    Body,
-    FreePage,
-    Goal,
-    Group,
-    Language,
-    Localized,
-    Place,
-    Sector,
-    Site,
-    SiteConfig,
-    SourceRef,
-)
-from ocopsite.records import producer, product, tourism_site
+from ocopsite.model import RECORD_FILES, Body, FreePage, Place, Sector, Site, SiteConfig, Synonym
+from ocopsite.parallel import Workers
+from ocopsite.schema import Localized, Spec
 from ocopsite.slugs import is_slug, slug_for
+from ocopsite.yamldoc import Doc, Key
 
-RecordMemo = Reported
+TABLES = {"producers": "producer", "tourism": "tourism site or point of sale", "places": "place", "groups": "category"}
+PLACE_WORDS = ("xa-", "phuong-", "thi-tran-", "dac-khu-")
 
 
-def validate_site(raw: RawSite, problems: Problems, memo: RecordMemo | None = None) -> Site:
-    """Check every record against its schema and build the model; raise if anything is wrong.
-    With ``memo``, a bundle whose files did not change keeps the record made from it before."""
-    if raw.config is None:
+@dataclass
+class _Refs:
+    """What each table holds (slug → names written as slugs, for "did you mean"), and every
+    reference made to it: (file, line, table, what it names)."""
+
+    known: dict[str, dict[str, list[str]]] = field(default_factory=lambda: {name: {} for name in TABLES})
+    made: list[tuple[str, int, str, str]] = field(default_factory=list)
+
+    def add(self, table: str, slug: str, names: Iterable[str] = ()) -> None:
+        aliases = [slug_for(name) for name in names]
+        if table == "places":
+            aliases += [alias.removeprefix(word) for alias in aliases for word in PLACE_WORDS if alias.startswith(word)]
+        self.known[table].setdefault(slug, []).extend(alias for alias in aliases if alias)
+
+    def note(self, checker: Checker) -> None:
+        self.made.extend((checker.doc.path, checker.doc.line(*key), table, slug) for key, table, slug in checker.refs)
+
+    def resolve(self, problems: Problems) -> None:
+        for path, line, table, slug in self.made:
+            if slug not in self.known[table]:
+                hint = did_you_mean_among(slug_for(slug) or slug, self.known[table])
+                problems.error(path, line, f"unknown {TABLES[table]} '{slug}'{hint}")
+
+
+def validate_site(raw: RawSite, problems: Problems, cache: Cache, workers: Workers) -> Site:
+    """Check every file against its record kind and build the records; raise with every problem."""
+    config = site_config(raw.config, problems) if raw.config is not None else None
+    if config is None:
         problems.raise_if_errors()
         raise SiteError([])
-    config = site_config(raw.config, problems)
-    problems.raise_if_errors()
-    assert config is not None
     codes = tuple(lang.code for lang in config.languages)
-    site = Site(
-        config=config,
-        products=_bundles(raw, "products", codes, problems, product, memo),
-        producers=_bundles(raw, "producers", codes, problems, producer, memo),
-        tourism=_bundles(raw, "tourism", codes, problems, tourism_site, memo),
-        places=_memoized(memo, places, raw.places, codes, problems) if raw.places else (),
-        sectors=_memoized(memo, sectors, raw.categories, codes, problems) if raw.categories else (),
-        pages=tuple(p for b in raw.bundles if b.section == "pages" if (p := free_page(b, raw, codes, problems, memo))),
-    )
+    html = markdown_html([t for b in raw.bundles for t in b.texts.values()], cache, workers)
+    refs = _Refs()
+    bundles = {section: [b for b in raw.bundles if b.section == section and _bundle_ok(b, raw, codes, problems)]
+               for section in ("products", "producers", "tourism", "pages")}
+    records = {section: [r for b in bundles[section] if (r := _record(b, codes, html, problems, refs, cache))
+                         is not None] for section in RECORD_FILES}
+    for section in ("producers", "tourism"):
+        for bundle in bundles[section]:
+            refs.add(section, bundle.slug)
+        for record in records[section]:
+            refs.add(section, record.slug, record.name.all())
+    places = _list_of(raw.places, Place, codes, problems, refs)
+    sectors = _list_of(raw.categories, Sector, codes, problems, refs)
+    for place in places:
+        refs.add("places", place.slug, (*place.name.all(), *place.former_names))
+    for sector in sectors:
+        for group in sector.groups:
+            refs.add("groups", group.slug, group.name.all())
+    _known_despite_errors(raw, refs)
+    refs.resolve(problems)
+    site = Site(config, *(tuple(records[s]) for s in RECORD_FILES), places, sectors,
+                tuple(p for b in bundles["pages"] if (p := free_page(b, codes, html, problems)) is not None),
+                _list_of(raw.synonyms, Synonym, codes, problems, refs) if raw.synonyms else ())
     problems.raise_if_errors()
     return site
 
@@ -55,79 +88,122 @@ def validate_site(raw: RawSite, problems: Problems, memo: RecordMemo | None = No
 def site_config(doc: Doc, problems: Problems) -> SiteConfig | None:
     """Read ``site.yaml``: languages first, since every localized field depends on them."""
     raw_languages = doc.data.get("languages") if isinstance(doc.data, dict) else None
-    if not isinstance(raw_languages, list):
-        raw_languages = []
-    codes = tuple(str(x.get("code")) for x in raw_languages if isinstance(x, dict)) or ("vi",)
-    data = Checker(doc, codes, problems).fields(doc.data, schema.SITE)
-    if data is None or "languages" not in data or "title" not in data:
+    codes = tuple(str(x.get("code")) for x in raw_languages if isinstance(x, dict)) \
+        if isinstance(raw_languages, list) else ()
+    checker = Checker(doc, codes or ("vi",), problems)
+    config = checker.record(SiteConfig, doc.data)
+    if config is INVALID:
         return None
-    languages = tuple(_language(item, codes, i) for i, item in enumerate(data["languages"]))
     if len(set(codes)) != len(codes):
         problems.error(doc.path, doc.line("languages"), "a language is listed twice")
-    for i, item in enumerate(data["languages"]):
-        for j, code in enumerate(item.get("fallback", [])):
+    for i, lang in enumerate(config.languages):
+        for j, code in enumerate(lang.fallback):
             if code not in codes:
                 problems.error(doc.path, doc.line("languages", i, "fallback", j),
                                f"fallback language '{code}' is not one of the site's languages")
-    return SiteConfig(
-        title=data["title"],
-        description=data.get("description"),
-        province=data.get("province"),
-        base_url=data["base_url"],
-        languages=languages,
-        expiring_soon_days=data.get("expiring_soon_days", 90),
-        per_page=data.get("per_page", 30),
-        online_goal=_goal(data.get("online_goal")),
-    )
+    return _with_fallbacks(config)
 
 
-def _goal(goal: dict[str, Any] | None) -> Goal | None:
-    if not goal:
+def _with_fallbacks(config: SiteConfig) -> SiteConfig:
+    """Every language falls back, last, to the default one."""
+    default = config.languages[0].code
+    languages = tuple(replace(lang, fallback=tuple(dict.fromkeys(
+        [c for c in lang.fallback if c != lang.code] + ([default] if i else [])))) for i, lang in
+        enumerate(config.languages))
+    return replace(config, languages=languages)
+
+
+def markdown_html(texts: list[Text], cache: Cache, workers: Workers) -> dict[str, str]:
+    """Each Markdown text's safe HTML, by the digest of the text: from the cache, else converted
+    (on every core when there are many). Texts that are hazardous are left out (see ``body``)."""
+    keys = {html_key(t.text): t.text for t in texts}
+    found = {key: data.decode() for key, data in cache.stored("html", keys).items()}
+    missing = [key for key in keys if key not in found and hazard(keys[key]) is None]
+    for key, html in zip(missing, workers.map(_convert, [keys[k] for k in missing]), strict=True):
+        if html is not None:
+            found[key] = html
+            cache.store("html", key, html.encode())
+    return found
+
+
+def html_key(text: str) -> str:
+    """A Markdown text's key in the cache: the converter's version changes it too."""
+    return digest(code_version(), text)
+
+
+def _convert(text: str) -> str | None:
+    try:
+        return to_html(text)
+    except RecursionError:
         return None
-    source = goal.get("source")
-    return Goal(goal["percent"], goal.get("year"),
-                SourceRef(source["title"], source.get("url"), source.get("date")) if source else None)
 
 
-def _language(item: dict[str, Any], codes: tuple[str, ...], index: int) -> Language:
-    fallback = [c for c in item.get("fallback", []) if c != item["code"]]
-    if codes[0] not in fallback and index > 0:
-        fallback.append(codes[0])
-    return Language(item["code"], item["name"], tuple(fallback))
+def _record(bundle: Bundle, codes: tuple[str, ...], html: Mapping[str, str], problems: Problems, refs: _Refs,
+            cache: Cache) -> Any:
+    """A bundle's record (kept in memory by the bundle's digest), or None after saying why."""
+    def make() -> tuple[Any, list[Problem], list[tuple[str, int, str, str]]]:
+        own, own_refs = Problems(), _Refs()
+        assert bundle.doc is not None
+        checker = Checker(bundle.doc, codes, own, bundle.files)
+        body = markdown_body([(c, bundle.texts[c]) for c in codes if c in bundle.texts], html, own)
+        _warn_missing_texts(bundle, codes, own)
+        made = checker.record(RECORD_FILES[bundle.section][1], bundle.doc.data,
+                              extra={"slug": bundle.slug, "folder": bundle.folder, "body": body, "doc": bundle.doc})
+        own_refs.note(checker)
+        return (None if made is INVALID else made), own.items, own_refs.made
+
+    if bundle.doc is None:
+        return None
+    record, found, made = cache.remember("record", digest(bundle.digest, *codes), make)
+    problems.items.extend(found)
+    refs.made.extend(made)
+    return record
 
 
-def _memoized(memo: RecordMemo | None, read: Any, doc: Doc, codes: tuple[str, ...], problems: Problems) -> Any:
-    """``read(doc, codes, problems)``, or what it gave for the same Doc (the same text) last time."""
-    return remembered(memo, (read.__name__, id(doc), codes), problems, lambda own: read(doc, codes, own), keep=doc)
+def _list_of(doc: Doc | None, kind: type, codes: tuple[str, ...], problems: Problems, refs: _Refs) -> tuple[Any, ...]:
+    """The records of a file that is a list (places, categories, synonyms), each slug once."""
+    if doc is None:
+        return ()
+    checker = Checker(doc, codes, problems)
+    items = checker.value(doc.data, Spec("list", True, item=Spec("record", record=kind)), ())
+    refs.note(checker)
+    if doc.data is None and not doc.partial:
+        problems.error(doc.path, 1, "this file is empty; it must be a list (lines starting with '- ')")
+    _no_duplicates(doc, problems)
+    return tuple(items) if items not in (INVALID, None) else ()
 
 
-def _bundles(raw: RawSite, section: str, codes: tuple[str, ...], problems: Problems, build: Any,
-             memo: RecordMemo | None = None) -> tuple[Any, ...]:
-    found = []
-    for bundle in raw.bundles:
-        if bundle.section != section or bundle.doc is None or not _bundle_ok(bundle, raw, codes, problems):
-            continue
-        # A bundle whose files did not change is the very same object (see load), which is kept
-        # with the record so that its identity cannot be reused.
-        record = remembered(memo, (section, id(bundle), codes), problems,
-                            functools.partial(_record, bundle, section, codes, build=build), keep=bundle)
-        if record is not None:
-            found.append(record)
-    return tuple(found)
+def _known_despite_errors(raw: RawSite, refs: _Refs) -> None:
+    """A place or category whose entry has a mistake still exists: references to it are not
+    reported as unknown as well."""
+    for doc, table in ((raw.places, "places"), (raw.categories, "groups")):
+        for item in doc.data if doc is not None and isinstance(doc.data, list) else ():
+            groups = item.get("groups") if isinstance(item, dict) else None
+            found = [*(g for g in groups if isinstance(g, dict))] if table == "groups" and isinstance(groups, list) \
+                else [item] if table == "places" else []
+            for entry in found:
+                if isinstance(entry, dict) and isinstance(entry.get("slug"), str):
+                    refs.known[table].setdefault(entry["slug"], [])
 
 
-def _record(bundle: Bundle, section: str, codes: tuple[str, ...], problems: Problems, build: Any) -> Any:
-    """A bundle's record, or None if its fields fail their schema (the problems say why)."""
-    fields_schema = _SCHEMAS[section]
-    assert bundle.doc is not None
-    checker = Checker(bundle.doc, codes, problems)
-    fields = checker.fields(bundle.doc.data, fields_schema)
-    if fields is not None and all(k in fields for k, f in fields_schema.items() if f.required):
-        return build(bundle, fields, body(bundle, codes, problems), checker)
-    return None
-
-
-_SCHEMAS = {"products": schema.PRODUCT, "producers": schema.PRODUCER, "tourism": schema.TOURISM}
+def _no_duplicates(doc: Doc, problems: Problems) -> None:
+    """Each slug of places.yaml or categories.yaml may appear once."""
+    seen: dict[str, int] = {}
+    keys: list[Key] = []
+    for i, item in enumerate(doc.data if isinstance(doc.data, list) else []):
+        keys.append((i,))
+        groups = item.get("groups") if isinstance(item, dict) else None
+        keys += [(i, "groups", j) for j in range(len(groups))] if isinstance(groups, list) else []
+    for key in keys:
+        item: Any = doc.data
+        for part in key:
+            item = item[part]
+        slug = item.get("slug") if isinstance(item, dict) else None
+        if isinstance(slug, str):
+            line = doc.line(*key, "slug")
+            if slug in seen:
+                problems.error(doc.path, line, f"slug '{slug}' is used twice (first on line {seen[slug]})")
+            seen.setdefault(slug, line)
 
 
 def _bundle_ok(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Problems) -> bool:
@@ -149,13 +225,6 @@ def _bundle_ok(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: P
     return False
 
 
-def body(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> Body:
-    """The bundle's Markdown texts as safe HTML, with the internal links they make."""
-    texts = [(code, bundle.texts[code]) for code in codes if code in bundle.texts]
-    _warn_missing_texts(bundle, codes, problems)
-    return markdown_body(texts, problems)
-
-
 def _warn_missing_texts(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> None:
     """Each translation missing beside the default language's text is a warning."""
     for code in codes[1:]:
@@ -163,79 +232,30 @@ def _warn_missing_texts(bundle: Bundle, codes: tuple[str, ...], problems: Proble
             problems.warning(f"{bundle.folder}/{code}.md", 0, f"no '{code}' text; the '{codes[0]}' text is shown")
 
 
-def markdown_body(texts: list[tuple[str, Text]], problems: Problems) -> Body:
+def markdown_body(texts: list[tuple[str, Text]], html: Mapping[str, str], problems: Problems) -> Body:
     """Markdown per language as safe HTML, with the links to other pages it makes."""
-    html = []
+    made = []
     for code, text in texts:
         if (found := hazard(text.text)) is not None:
             problems.error(text.path, *found)
             return Body()
-        try:
-            html.append((code, to_html(text.text)))
-        except RecursionError:
+        for number, line in enumerate(text.text.splitlines(), 1):
+            for placeholder in PLACEHOLDER.finditer(line):
+                problems.error(text.path, number, f"still holds the placeholder «{placeholder.group(1)}»: write "
+                                                  f"{placeholder.group(1).rstrip('.…')} there")
+        converted = html.get(html_key(text.text))
+        if converted is None:
             problems.error(text.path, 0, "Markdown nested too deeply")
             return Body()
-    if not html:
+        made.append((code, converted))
+    if not made:
         return Body()
-    links = tuple(link for (_, t), (_, h) in zip(texts, html, strict=True) for link in internal_links(t, h))
-    return Body(Localized(tuple(html)), links)
+    links = tuple(link for (_, t), (_, h) in zip(texts, made, strict=True) for link in internal_links(t, h))
+    return Body(Localized(tuple(made)), links)
 
 
-def places(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Place, ...]:
-    """Read ``places.yaml``."""
-    items = Checker(doc, codes, problems).value(doc.data, schema.PLACES, ())
-    found = tuple(
-        Place(p["slug"], p["name"], p["kind"], p.get("formerly"))
-        for p in (items if isinstance(items, list) else []) if {"slug", "name", "kind"} <= p.keys()
-    )
-    _no_duplicates(doc, [(i,) for i in range(len(doc.data) if isinstance(doc.data, list) else 0)], problems)
-    return found
-
-
-def sectors(doc: Doc, codes: tuple[str, ...], problems: Problems) -> tuple[Sector, ...]:
-    """Read ``categories.yaml``: sectors (ngành) and their groups (nhóm)."""
-    items = Checker(doc, codes, problems).value(doc.data, schema.CATEGORIES, ())
-    data = doc.data if isinstance(doc.data, list) else []
-    keys: list[tuple[int | str, ...]] = [(i,) for i in range(len(data))]
-    keys += [(i, "groups", j) for i, s in enumerate(data) if isinstance(s, dict)
-            for j in range(len(s.get("groups") or []) if isinstance(s.get("groups"), list) else 0)]
-    _no_duplicates(doc, keys, problems)
-    return tuple(
-        Sector(s["slug"], s["number"], s["name"], tuple(
-            Group(g["slug"], g["number"], g["name"], s["slug"])
-            for g in s["groups"] if {"slug", "number", "name"} <= g.keys()
-        ))
-        for s in (items if isinstance(items, list) else []) if {"slug", "number", "name", "groups"} <= s.keys()
-    )
-
-
-def _no_duplicates(doc: Doc, keys: list[tuple[int | str, ...]], problems: Problems) -> None:
-    """Each slug of places.yaml or categories.yaml may appear once."""
-    seen: dict[str, int] = {}
-    for key in keys:
-        item: Any = doc.data
-        for part in key:
-            item = item[part]
-        slug = item.get("slug") if isinstance(item, dict) else None
-        if not isinstance(slug, str):
-            continue
-        line = doc.line(*key, "slug")
-        if slug in seen:
-            problems.error(doc.path, line, f"slug '{slug}' is used twice (first on line {seen[slug]})")
-        seen.setdefault(slug, line)
-
-
-def free_page(bundle: Bundle, raw: RawSite, codes: tuple[str, ...], problems: Problems,
-              memo: RecordMemo | None = None) -> FreePage | None:
-    """A free page: each language's Markdown starts with its ``# Title``. With ``memo``, the very
-    same page as last time for the very same bundle (see ``load``)."""
-    if not _bundle_ok(bundle, raw, codes, problems):
-        return None
-    return remembered(memo, ("pages", id(bundle), codes), problems,
-                      lambda own: _free_page(bundle, codes, own), keep=bundle)
-
-
-def _free_page(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> FreePage | None:
+def free_page(bundle: Bundle, codes: tuple[str, ...], html: Mapping[str, str], problems: Problems) -> FreePage | None:
+    """A free page: each language's Markdown starts with its ``# Title``."""
     if codes[0] not in bundle.texts:
         problems.error(f"{bundle.folder}/{codes[0]}.md", 0, f"missing: a page needs its '{codes[0]}' text")
         return None
@@ -255,4 +275,6 @@ def _free_page(bundle: Bundle, codes: tuple[str, ...], problems: Problems) -> Fr
     if not titles or titles[0][0] != codes[0]:
         return None
     _warn_missing_texts(bundle, codes, problems)
-    return FreePage(bundle.slug, Localized(tuple(titles)), markdown_body(bodies, problems))
+    pages_html = {**html, **markdown_html([t for _, t in bodies], Cache(), Workers(1))}
+    return FreePage(slug=bundle.slug, folder=bundle.folder, title=Localized(tuple(titles)),
+                    body=markdown_body(bodies, pages_html, problems), doc=Doc(bundle.folder, None, {}))

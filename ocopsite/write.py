@@ -13,10 +13,13 @@ import ctypes
 import ctypes.util
 import fcntl
 import os
+import secrets
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
 
 MARKER = ".ocopsite"
 RENAME_EXCHANGE = 2
@@ -27,60 +30,58 @@ class OutputError(Exception):
     """The output folder cannot be written or replaced."""
 
 
-Finish = Callable[[Path], None]
+@dataclass(frozen=True)
+class Written:
+    """What a build wrote into an output folder, and the token its marker file holds."""
+
+    files: Mapping[str, bytes]
+    token: bytes
 
 
-Fill = Callable[[Callable[[str, bytes], None]], None]
-
-
-def write_output(output: Path, files: Mapping[str, bytes] | Fill, finish: Finish | None = None) -> None:
-    """Write every file into a sibling temporary folder, run ``finish`` on it (the search
-    index is made from the written pages), then swap it with ``output``. ``files`` is either
-    every file by name, or a function that hands them one by one to the function it is given,
-    so that they need not all be in memory at once; if it raises, nothing is swapped, and the
-    folders made to hold ``output`` are removed again if they are empty."""
+def write_output(output: Path, files: Mapping[str, bytes], previous: Written | None = None) -> Written:
+    """Make ``output`` hold exactly ``files``. With ``previous`` (what this process wrote there
+    last, if the folder's marker still says so), only the files that changed are written, each
+    by an atomic rename, and those that went are deleted: for ``serve``, far faster, and every
+    file is always whole, every link resolving (new files first, deletions last). Otherwise every
+    file is written into a sibling folder that then takes ``output``'s place in one step; if
+    that fails, the folders made to hold ``output`` are removed again if they are empty."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
+    written = Written(files, secrets.token_hex(16).encode())
+    if previous is not None and _marker(output) == previous.token:
+        with _locked(output):
+            _update(output, files, previous.files)
+            _replace(output / MARKER, written.token)
+        return written
     _refuse_foreign(output)
     missing = [folder for folder in (output.parent, *output.parent.parents) if not folder.exists()]
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         with _locked(output):
-            _write_and_swap(output, files, finish)
+            _write_and_swap(output, files, written.token)
     except BaseException:
         for folder in missing:  # a failed build leaves no trace, not even the folders it made to work in
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
+    return written
 
 
-def write_changes(output: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes],
-                  index: Callable[[Path], None], indexed: Callable[[str], bool],
-                  defer: bool = False) -> tuple[dict[str, bytes], bool]:
-    """Bring ``output`` from ``previous`` (what this process last wrote there) to ``files``: write
-    the files whose bytes changed, each by an atomic rename, and delete those that went; then
-    ``index`` the folder again if a page that ``indexed`` names changed (or, with ``defer``, say
-    so and leave it to the caller). For ``serve``: far faster than writing everything, and every
-    file is always whole. New files are written first and files that went are deleted last, so
-    that every link resolves at every moment, even if the process is killed half way; the folder
-    may then mix old and new pages until the next build. Without a ``previous``, or if ``output``
-    is not the folder it was written to, writes everything as ``write_output``. Returns what is
-    now written, and whether an index is still to be made."""
-    output = output.resolve()
-    if not previous or not (output / MARKER).is_file():
-        write_output(output, files, finish=index)
-        return dict(files), False
-    with _locked(output):
-        added = [name for name in files if name not in previous]
-        changed = [name for name, data in files.items() if name in previous and previous[name] != data]
-        gone = [name for name in previous if name not in files]
-        for name in (*added, *changed):
-            _replace(output / name, files[name])
-        for name in gone:
+def _update(output: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes]) -> None:
+    added = [name for name in files if name not in previous]
+    changed = [name for name, data in files.items() if name in previous and previous[name] is not data
+               and previous[name] != data]
+    for name in (*added, *changed):  # what a changed page links to exists before it does
+        _replace(output / name, files[name])
+    for name in previous:
+        if name not in files:
             (output / name).unlink(missing_ok=True)
-        stale = any(indexed(name) for name in (*added, *changed, *gone))
-        if stale and not defer:
-            index(output)
-    return dict(files), stale and defer
+
+
+def _marker(output: Path) -> bytes | None:
+    try:
+        return (output / MARKER).read_bytes()
+    except OSError:
+        return None
 
 
 @contextmanager
@@ -122,7 +123,7 @@ def _replace(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _write_and_swap(output: Path, files: Mapping[str, bytes] | Fill, finish: Finish | None) -> None:
+def _write_and_swap(output: Path, files: Mapping[str, bytes], manifest: bytes) -> None:
     _remove_leftovers(output.parent, output.name)
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
     folders: set[Path] = set()
@@ -136,14 +137,9 @@ def _write_and_swap(output: Path, files: Mapping[str, bytes] | Fill, finish: Fin
 
     try:
         staging.mkdir()
-        if callable(files):
-            files(put)
-        else:
-            for name, data in files.items():
-                put(name, data)
-        if finish is not None:
-            finish(staging)
-        (staging / MARKER).write_bytes(b"")
+        for name, data in files.items():
+            put(name, data)
+        (staging / MARKER).write_bytes(manifest)
         swap(staging, output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
