@@ -145,3 +145,9 @@ def _base_url(url: str) -> str:
     if checked is None:
         raise SiteError([Problem("--base-url", 0, f"'{url}' is not an http(s) address such as https://example.org/")])
     return checked
+
+
+def check(root: Path, cache: Cache | None = None, today: dt.date | None = None) -> Made:
+    """What ``ocopsite check`` runs: everything but writing (by default with a cache in memory
+    only). Raises SiteError with every problem."""
+    return make(root, cache or Cache(), today)

@@ -41,11 +41,12 @@ class Checker:
     ``validate`` to resolve once every file is read."""
 
     def __init__(self, doc: Doc, languages: tuple[str, ...], problems: Problems,
-                 files: Mapping[str, bytes] | None = None) -> None:
+                 files: Mapping[str, bytes | None] | None = None, folder: str = "") -> None:
         self.doc = doc
         self.languages = languages
         self.problems = problems
-        self.files: Mapping[str, bytes] = files or {}
+        self.files: Mapping[str, bytes | None] = files or {}
+        self.folder = folder
         self.refs: list[tuple[Key, str, str]] = []  # (where, table, what it names)
 
     def error(self, key: Key, message: str) -> None:
@@ -62,12 +63,14 @@ class Checker:
             return INVALID
         fields = specs(kind)
         clean: dict[str, Any] = {}
+        wrong = False
         for name, raw in data.items():
             if name not in fields:
                 self.error((*key, name), f"unknown field '{name}'{did_you_mean(str(name), fields)}"
                                          f"{self._shallow_hint(data, fields, key, name)}")
                 continue
             value = self.value(raw, fields[name], (*key, name))
+            wrong |= value is INVALID
             if value is not INVALID and value is not None:
                 clean[name] = value
         complete = True
@@ -80,7 +83,7 @@ class Checker:
         if not complete:
             return INVALID
         made = kind(**clean, **(extra or {}))
-        if hasattr(made, "check"):
+        if hasattr(made, "check") and not wrong:  # its own checks need every field it was given
             made.check(_Within(self, key))
         return made
 
@@ -293,6 +296,7 @@ class _Within:
         self.checker = checker
         self.key = key
         self.files = checker.files
+        self.folder = checker.folder
 
     def error(self, key: Key, message: str) -> None:
         self.checker.error((*self.key, *key), message)

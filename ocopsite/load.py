@@ -41,7 +41,7 @@ class Bundle:
     folder: str
     doc: Doc | None
     texts: Mapping[str, Text]
-    files: Mapping[str, bytes]  # the other files, by name, with their first bytes
+    files: Mapping[str, bytes | None]  # the other files, by name, with their first bytes (None: refused)
     digest: str  # of every name, text and first bytes above: equal exactly when they are
 
 
@@ -178,7 +178,7 @@ class _Reader:
         doc, text = self.parsed(folder / main, required=True) if main else (None, "")
         parts: list[str | bytes] = [self.rel(folder), main, text]
         texts: dict[str, Text] = {}
-        files: dict[str, bytes] = {}
+        files: dict[str, bytes | None] = {}
         for entry in _listing(folder):
             path = Path(entry.path)
             if entry.name.startswith(".") or entry.name == main or entry.is_dir(follow_symlinks=False):
@@ -188,9 +188,10 @@ class _Reader:
                 if markdown is not None and markdown.strip():  # an empty file is a missing text
                     texts[entry.name[:-3]] = Text(self.rel(path), markdown)
                     parts += [entry.name, markdown]
-            elif (head := self.raw(path, None)) is not None:
+            else:  # a file that cannot be used is said so here, and known as refused (None) after
+                head = self.raw(path, None)
                 files[entry.name] = head
-                parts += [entry.name, head]
+                parts += [entry.name, head or b"\0refused"]
         return Bundle(section, folder.name, self.rel(folder), doc, texts, files, digest(*parts))
 
 

@@ -60,8 +60,10 @@ class Photo(Digested):
         if "/" in name or "\\" in name or name.startswith("."):
             report.error(("file",), f"photo '{name}' must be a file name in this folder, without a path")
         elif name not in report.files:
-            report.error(("file",), f"photo '{name}' does not exist in this folder")
-        elif not name.lower().endswith(PHOTO_SUFFIXES) or not _is_image(report.files[name]):
+            report.error(("file",), f"photo '{name}' does not exist in {report.folder}/")
+        elif (head := report.files[name]) is None:
+            pass  # refused as it was read, and said why
+        elif not name.lower().endswith(PHOTO_SUFFIXES) or not _is_image(head):
             report.error(("file",), f"photo '{name}' is not a JPEG, PNG or WebP image")
 
 

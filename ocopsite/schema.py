@@ -217,7 +217,8 @@ When = PartialDate | Bounds
 class Report(Protocol):
     """Where a record's own checks (``check`` methods in ``model``) report, by key within it."""
 
-    files: Mapping[str, bytes]  # the bundle's other files, each by name with its first bytes
+    files: Mapping[str, bytes | None]  # the bundle's other files, each by name with its first bytes
+    folder: str  # the bundle's folder
 
     def error(self, key: tuple[str | int, ...], message: str) -> None: ...
 

@@ -144,7 +144,7 @@ def _record(bundle: Bundle, codes: tuple[str, ...], html: Mapping[str, str], pro
     def make() -> tuple[Any, list[Problem], list[tuple[str, int, str, str]]]:
         own, own_refs = Problems(), _Refs()
         assert bundle.doc is not None
-        checker = Checker(bundle.doc, codes, own, bundle.files)
+        checker = Checker(bundle.doc, codes, own, bundle.files, bundle.folder)
         body = markdown_body([(c, bundle.texts[c]) for c in codes if c in bundle.texts], html, own)
         _warn_missing_texts(bundle, codes, own)
         made = checker.record(RECORD_FILES[bundle.section][1], bundle.doc.data,

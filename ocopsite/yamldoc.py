@@ -150,7 +150,8 @@ def parse_yaml(path: str, text: str, problems: Problems) -> Doc | None:
         problems.error(path, line, f"contains a character that YAML does not allow (U+{code:04X})")
     except yaml.MarkedYAMLError as exc:
         line = _report_syntax(path, text, exc, problems)
-        return _before(path, text, line)
+        hostile = bool(exc.problem and exc.problem.startswith("YAML aliases"))
+        return None if hostile else _before(path, text, line)
     except yaml.YAMLError as exc:
         problems.error(path, 0, f"YAML error: {exc}")
     return None

@@ -17,7 +17,7 @@ import segno
 from playwright.sync_api import Browser, expect
 
 from conftest import REPO, http_server
-from ocopsite.build import build, load
+from ocopsite.build import build, check
 from ocopsite.qr import _pack, _penalty, _shape, make, qr_svg
 
 ZBARIMG = shutil.which("zbarimg")
@@ -105,7 +105,7 @@ def test_the_penalty_is_segnos_on_any_symbol() -> None:
 def test_every_product_label_decodes_to_its_short_link_and_opens_the_product(
         served_catalogue: tuple[str, Path], browser: Browser, tmp_path: Path) -> None:
     base, output = served_catalogue
-    loaded = load(REPO, base_url=base)
+    loaded = check(REPO, base_url=base)
     expected = {base + f"p/{e.slug}/": e for e in loaded.catalogue.products}
     found: dict[str, str] = {}
     context = browser.new_context(viewport={"width": 800, "height": 1000}, locale="en-US")

@@ -10,11 +10,11 @@ from playwright.sync_api import Browser
 
 from conftest import build_site, http_server
 from ocopsite import stats
-from ocopsite.build import load
+from ocopsite.build import check
 
 
 def test_the_figures_count_every_product_once(minimal: Path) -> None:
-    figures = stats.compute(load(minimal).catalogue)
+    figures = stats.compute(check(minimal).catalogue)
     assert (figures.products, figures.producers, figures.tourism, figures.online) == (4, 2, 1, 1)
     assert [(r.key, r.count, r.share) for r in figures.by_stars] == [(5, 1, 0.5), (4, 1, 0.5), (3, 2, 1.0)]
     assert [(r.key, r.count) for r in figures.by_status] == [
@@ -29,7 +29,7 @@ def test_the_figures_count_every_product_once(minimal: Path) -> None:
 def test_products_without_a_place_get_their_own_row(minimal: Path) -> None:
     producer = minimal / "content/producers/co-so-binh/producer.yaml"
     producer.write_text(producer.read_text(encoding="utf-8").replace("place: phuong-hai\n", ""), encoding="utf-8")
-    figures = stats.compute(load(minimal).catalogue)
+    figures = stats.compute(check(minimal).catalogue)
     assert [(r.key.slug if r.key else None, r.count) for r in figures.by_place] == [
         ("xa-mot", 2), ("phuong-hai", 1), (None, 1)]
 

@@ -11,9 +11,9 @@ import pytest
 
 from conftest import SITES, copy_site, run_cli
 from ocopsite import parallel
-from ocopsite.build import load
+from ocopsite.build import check
 from ocopsite.errors import Problems, SiteError
-from ocopsite.load import parse_yaml
+from ocopsite.yamldoc import parse_yaml
 
 CASES = sorted(p.name for p in (SITES / "invalid").iterdir())
 
@@ -32,7 +32,7 @@ def test_each_mistake_is_reported_with_file_line_and_plain_words(case: str, pool
         monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
     site = broken_site(case, tmp_path)
     with pytest.raises(SiteError) as caught:
-        load(site)
+        check(site)
     expected = (SITES / "invalid" / case / "expected.txt").read_text(encoding="utf-8").splitlines()
     assert [str(p) for p in caught.value.problems] == expected
 
@@ -83,7 +83,7 @@ def test_lines_are_remembered_for_nested_values() -> None:
 def test_non_utf8_text_is_reported(minimal: Path) -> None:
     (minimal / "content/products/alpha/vi.md").write_bytes("Nước mắm".encode("utf-16"))
     with pytest.raises(SiteError) as caught:
-        load(minimal)
+        check(minimal)
     assert [str(p) for p in caught.value.problems] == ["content/products/alpha/vi.md: is UTF-16 text; save it as UTF-8"]
 
 
@@ -93,7 +93,7 @@ def test_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp_path: Path) -> 
     os.remove(minimal / "content/products/alpha/vi.md")
     os.symlink(secret, minimal / "content/products/alpha/vi.md")
     with pytest.raises(SiteError) as caught:
-        load(minimal)
+        check(minimal)
     assert [str(p) for p in caught.value.problems] == [
         "content/products/alpha/vi.md: is a symbolic link; put the file itself here"]
 
@@ -106,21 +106,21 @@ def test_a_symlink_inside_the_site_is_refused_too(minimal: Path) -> None:
     os.remove(minimal / "content/products/beta/vi.md")
     os.symlink("../../../content/products/alpha/vi.md", minimal / "content/products/beta/vi.md")
     with pytest.raises(SiteError) as caught:
-        load(minimal)
+        check(minimal)
     assert [str(p) for p in caught.value.problems] == [
         "content/products/alpha/en.md: is a symbolic link; put the file itself here",
         "content/products/beta/vi.md: is a symbolic link; put the file itself here"]
 
 
 def test_warnings_are_listed_and_become_errors_with_strict(minimal: Path) -> None:
-    loaded = load(minimal)
+    loaded = check(minimal)
     assert [str(p) for p in loaded.warnings] == [
         "content/producers/co-so-binh/en.md: warning: no 'en' text; the 'vi' text is shown",
         "content/producers/co-so-binh/producer.yaml:1: warning: no 'en' text for 'name'",
         "content/products/beta/en.md: warning: no 'en' text; the 'vi' text is shown",
         "content/products/beta/product.yaml:1: warning: no 'en' text for 'name'",
         "content/products/beta/product.yaml:6: warning: no 'en' text for 'summary'",
-        "content/products/beta/product.yaml:8: warning: the certificate has expired",
+        "content/products/beta/product.yaml:8: warning: the certificate has ended (renewal, if any, is not recorded)",
     ]
     result = run_cli("check", "--strict", str(minimal))
     assert result.returncode == 1
@@ -130,10 +130,16 @@ def test_warnings_are_listed_and_become_errors_with_strict(minimal: Path) -> Non
 def test_unreferenced_producers_and_tourism_sites_are_warnings(minimal: Path) -> None:
     shutil.copytree(minimal / "content/producers/co-so-binh", minimal / "content/producers/lonely")
     shutil.copytree(minimal / "content/tourism/cho-dem", minimal / "content/tourism/quiet-market")
-    warnings = [str(p) for p in load(minimal).warnings]
+    shutil.copytree(minimal / "content/tourism/cho-dem", minimal / "content/tourism/quiet-village")
+    village = minimal / "content/tourism/quiet-village/site.yaml"
+    village.write_text(village.read_text(encoding="utf-8").replace("kind: market", "kind: craft-village"),
+                       encoding="utf-8")
+    warnings = [str(p) for p in check(minimal).warnings]
     assert "content/producers/lonely/producer.yaml:1: warning: no product names producer 'lonely'" in warnings
-    assert "content/tourism/quiet-market/site.yaml:1: warning: no product is sold at 'quiet-market' (sold_at)" \
+    assert "content/tourism/quiet-village/site.yaml:1: warning: no product is sold at 'quiet-village' (sold_at)" \
         in warnings
+    # a market or shop carries OCOP products in general: it is where to buy them anyway
+    assert not [w for w in warnings if "quiet-market" in w]
 
 
 def test_a_photo_that_is_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp_path: Path) -> None:
@@ -144,7 +150,7 @@ def test_a_photo_that_is_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp
     product.write_text(product.read_text(encoding="utf-8") + "photos:\n  - file: photo.jpg\n    alt: {vi: Ảnh}\n",
                        encoding="utf-8")
     with pytest.raises(SiteError) as caught:
-        load(minimal)
+        check(minimal)
     assert [str(p) for p in caught.value.problems] == [
         "content/products/alpha/photo.jpg: is a symbolic link; put the file itself here"]
 
@@ -152,7 +158,7 @@ def test_a_photo_that_is_a_symlink_out_of_the_site_is_refused(minimal: Path, tmp
 def test_text_fields_keep_numbers_exactly_as_typed(minimal: Path) -> None:
     producer = minimal / "content/producers/co-so-binh/producer.yaml"
     producer.write_text(producer.read_text(encoding="utf-8") + "phone: 0123456\naddress: 2025\n", encoding="utf-8")
-    loaded = load(minimal)
+    loaded = check(minimal)
     [binh] = [p for p in loaded.catalogue.site.producers if p.slug == "co-so-binh"]
     assert (binh.phone, binh.address) == ("0123456", "2025")  # YAML 1.1 would read 0123456 as octal 42798
 
@@ -161,7 +167,7 @@ def test_a_score_outside_the_star_band_is_a_warning(minimal: Path) -> None:
     product = minimal / "content/products/alpha/product.yaml"
     product.write_text(product.read_text(encoding="utf-8").replace("score: 91.5", "score: 65"), encoding="utf-8")
     assert "content/products/alpha/product.yaml:16: warning: a score of 65 does not match 5 stars (90 to 100 points)" \
-        in [str(p) for p in load(minimal).warnings]
+        in [str(p) for p in check(minimal).warnings]
 
 
 @pytest.mark.parametrize(("edit", "message"), [
@@ -173,7 +179,7 @@ def test_site_settings_are_checked(minimal: Path, edit: str, message: str) -> No
     config = minimal / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(edit, message), encoding="utf-8")
     with pytest.raises(SiteError) as caught:
-        load(minimal)
+        check(minimal)
     expected = {
         "fallback: [fr]": "site.yaml:16: fallback language 'fr' is not one of the site's languages",
         "code: EN": "site.yaml:14: 'EN' is not a lowercase language code such as vi, en, ko or zh-hans",
@@ -189,7 +195,7 @@ def test_check_renders_everything_but_writes_nothing(minimal: Path) -> None:
                         encoding="utf-8")
     result = run_cli("check", str(minimal))
     assert result.returncode == 1 and not (minimal / "output").exists()
-    assert result.stderr.splitlines()[0].startswith("templates/page.html:7: template error:")
+    assert result.stderr.splitlines()[0].startswith("templates/page.html:8: template error:")
 
 
 @pytest.mark.parametrize(("path", "text", "message"), [
@@ -201,5 +207,5 @@ def test_check_renders_everything_but_writes_nothing(minimal: Path) -> None:
 def test_deeply_nested_yaml_and_markdown_are_clean_errors(minimal: Path, path: str, text: str, message: str) -> None:
     (minimal / path).write_text(text, encoding="utf-8")
     with pytest.raises(SiteError) as caught:
-        load(minimal)
+        check(minimal)
     assert [str(p) for p in caught.value.problems] == [f"{path}:{message}"]
