@@ -36,6 +36,7 @@ class Made:
     """A site made but not written: every output file, and what the build said."""
 
     catalogue: Catalogue
+    urls: Urls
     pages: list[PageSpec]
     files: Mapping[str, bytes]
     warnings: list[Problem]
@@ -96,7 +97,7 @@ def make(root: Path, cache: Cache, today: dt.date | None = None, base_url: str |
     files.update(render(renderer, [worker], keys, cache, workers))
     links.check(files, keys, cache, workers)
     words = {code: (s.texts["serve.title"], s.texts["serve.intro"]) for code, s in strings.items()}
-    return Made(catalogue, pages, files, problems.warnings, words)
+    return Made(catalogue, urls, pages, files, problems.warnings, words)
 
 
 def render(renderer: Renderer, pages: list[PageSpec], keys: Mapping[str, str], cache: Cache, workers: Workers,
@@ -147,7 +148,7 @@ def _base_url(url: str) -> str:
     return checked
 
 
-def check(root: Path, cache: Cache | None = None, today: dt.date | None = None) -> Made:
+def check(root: Path, cache: Cache | None = None, today: dt.date | None = None, base_url: str | None = None) -> Made:
     """What ``ocopsite check`` runs: everything but writing (by default with a cache in memory
     only). Raises SiteError with every problem."""
-    return make(root, cache or Cache(), today)
+    return make(root, cache or Cache(), today, base_url)

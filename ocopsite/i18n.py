@@ -182,8 +182,11 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
+ENGLISH = "en_GB"  # the catalogue writes British English (CONTRIBUTING.md), and dates to match: 1 March 2027
+
+
 def _locale(code: str) -> Locale:
     try:
-        return Locale.parse(code.replace("-", "_"))
+        return Locale.parse(ENGLISH if code == "en" else code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         return Locale.parse("en")

@@ -4,10 +4,8 @@ decoded by a real scanner (zbar), leads to that product's page."""
 from __future__ import annotations
 
 import io
-import random
 import re
 import shutil
-import string
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from conftest import REPO, http_server
 from ocopsite.build import build, check
-from ocopsite.qr import _pack, _penalty, _shape, make, qr_svg
+from ocopsite.qr import qr_svg
 
 ZBARIMG = shutil.which("zbarimg")
 
@@ -51,55 +49,13 @@ def test_the_svg_scales_and_scans_in_dark_mode() -> None:
     assert "<title>https://example.org/p/alpha/</title>" in svg
 
 
-def _svg(code: segno.QRCode, address: str) -> bytes:
-    """The code as ``qr_svg`` writes it."""
+def test_the_code_is_segnos_own_at_error_level_m_with_the_mask_iso_chooses() -> None:
+    address = "https://example.org/p/rong-nho-tach-nuoc-tri-tin/"
+    expected = segno.make(address, error="m", micro=False, boost_error=True)
     out = io.BytesIO()
-    code.save(out, kind="svg", xmldecl=False, border=4, dark="#000", light="#fff", omitsize=True, title=address,
-              svgclass=None, lineclass=None)
-    return out.getvalue() + b"\n"
-
-
-def test_the_mask_is_the_one_segno_chooses_at_every_version() -> None:
-    """``make`` scores the eight masks its own way, on packed integers; the code must come out
-    exactly as segno makes it when it scores them itself (ISO/IEC 18004, 7.8.3)."""
-    rng = random.Random(7)
-    versions = set()
-    for length in [*range(1, 80, 3), *range(80, 560, 17)]:  # versions 1 to 19 at error level M and above
-        for alphabet in (string.ascii_lowercase + "-/", string.ascii_letters + string.digits + "-/:.?=%"):
-            address = "".join(rng.choice(alphabet) for _ in range(length))
-            expected = segno.make(address, error="m", micro=False, boost_error=True)
-            made = make(address)
-            assert (made.version, made.error, made.mask) == (expected.version, expected.error, expected.mask), address
-            assert made.matrix == expected.matrix, address
-            assert (made.mode, made.designator) == (expected.mode, expected.designator)
-            if len(versions) < expected.version:  # the first code of each version: as published
-                assert qr_svg(address) == _svg(expected, address), address
-            versions.add(expected.version)
-    assert versions >= set(range(1, 19)), "every version the short links can reach, and beyond"
-    assert len({make(address).mask for address in ("https://example.org/p/a/", "https://example.org/p/b/",
-                                                  "https://example.org/p/c/", "https://example.org/p/d/")}) > 1
-
-
-def test_the_penalty_is_segnos_on_any_symbol() -> None:
-    """The packed score equals segno's module-by-module one (``encoder.mask_scores``) on random
-    symbols of three sizes and of every darkness, with finder-like patterns planted in rows and
-    columns, overlapping ones among them (which segno counts only in part)."""
-    rng = random.Random(11)
-    planted = bytes((1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1))  # two patterns sharing modules
-    for size in (21, 25, 45):
-        for _ in range(60):
-            darkness = rng.random()
-            matrix = [bytearray(int(rng.random() < darkness) for _ in range(size)) for _ in range(size)]
-            for _ in range(rng.randrange(4)):
-                i, j = rng.randrange(size), rng.randrange(size - len(planted) + 1)
-                light = bytes(rng.choice((0, 0, 1)) for _ in range(4))
-                line = (light + planted)[:size - j] if rng.random() < 0.5 else planted
-                matrix[i][j:j + len(line)] = line
-                if rng.random() < 0.5:
-                    matrix = [bytearray(column) for column in zip(*matrix, strict=True)]
-            columns = [bytes(column) for column in zip(*matrix, strict=True)]
-            expected = sum(segno.encoder.mask_scores(matrix, size, size))
-            assert _penalty(_pack(matrix), _pack(columns), _shape(size)) == expected
+    expected.save(out, kind="svg", xmldecl=False, border=4, dark="#000", light="#fff", omitsize=True, title=address,
+                  svgclass=None, lineclass=None)
+    assert qr_svg(address) == out.getvalue() + b"\n"
 
 
 def test_every_product_label_decodes_to_its_short_link_and_opens_the_product(
@@ -107,6 +63,7 @@ def test_every_product_label_decodes_to_its_short_link_and_opens_the_product(
     base, output = served_catalogue
     loaded = check(REPO, base_url=base)
     expected = {base + f"p/{e.slug}/": e for e in loaded.catalogue.products}
+    assert len(expected) > 50
     found: dict[str, str] = {}
     context = browser.new_context(viewport={"width": 800, "height": 1000}, locale="en-US")
     page = context.new_page()
@@ -152,7 +109,6 @@ def test_label_sheets_are_kept_out_of_search_engines_and_the_sitemap(served_cata
     sheet = (output / "en/labels/tri-tin/index.html").read_text(encoding="utf-8")
     assert '<meta name="robots" content="noindex">' in sheet
     assert "/labels/" not in (output / "sitemap.xml").read_text(encoding="utf-8")
-    assert "data-pagefind-body" not in sheet
     product = (output / "en/products/rong-nho-tach-nuoc-tri-tin/index.html").read_text(encoding="utf-8")
     assert '<meta name="robots"' not in product
 
@@ -172,13 +128,64 @@ def test_a_sheet_prints_as_a4_with_every_label_whole(served_catalogue: tuple[str
     page.close()
 
 
-def test_codes_are_cached_by_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+OVERFLOW = """() => Array.from(document.querySelectorAll('.label')).flatMap(label => {
+  const box = label.getBoundingClientRect(), problems = [];
+  for (const part of label.querySelectorAll('.label-name, .label-url, p, img')) {
+    const r = part.getBoundingClientRect();
+    if (r.bottom > box.bottom + 0.5 || r.right > box.right + 0.5) problems.push('outside: ' + part.textContent);
+    if (part.scrollHeight > part.clientHeight + 1 || part.scrollWidth > part.clientWidth + 1)
+      problems.push('cut: ' + part.textContent);
+  }
+  for (const name of label.querySelectorAll('.label-name')) {
+    const lines = Math.round(name.getBoundingClientRect().height / parseFloat(getComputedStyle(name).lineHeight));
+    if (lines > 2) problems.push(lines + ' lines: ' + name.textContent);
+  }
+  return problems;
+})"""
+SIXTY = "Nước mắm nhĩ cá cơm truyền thống Cà Ná, hạng đặc biệt 40 đạm"
+
+
+def test_labels_print_on_a4_with_every_name_in_two_lines_and_the_short_link_whole(
+        served_catalogue: tuple[str, Path], browser: Browser, minimal: Path, tmp_path: Path) -> None:
+    """The longest names of the catalogue, and a synthetic 60-character one, on printed sheets."""
+    assert len(SIXTY) == 60
+    product = minimal / "content/products/alpha/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8").replace("vi: Nước mắm Alpha", f"vi: {SIXTY}")
+                       .replace("en: Alpha fish sauce", "en: Traditional Cà Ná anchovy fish sauce, special grade, 42"),
+                       encoding="utf-8")
+    build(minimal, tmp_path / "www" / "minimal")
+    base, output = served_catalogue
+    with http_server(tmp_path / "www") as server:
+        sheets = [f"{server}minimal/{lang}/{section}/co-so-binh/" for lang, section in (("vi", "nhan-in"),
+                                                                                        ("en", "labels"))]
+        sheets += [f"{base}{lang}/{section}/{sheet.name}/" for lang, section in (("vi", "nhan-in"), ("en", "labels"))
+                   for sheet in sorted((output / lang / section).iterdir())]
+        context = browser.new_context(locale="en-US")
+        page = context.new_page()
+        page.emulate_media(media="print")
+        for sheet in sheets:
+            page.goto(sheet)
+            assert page.locator(".label").count() > 0, sheet
+            assert page.evaluate(OVERFLOW) == [], sheet
+        page.goto(sheets[0])
+        assert page.locator(".label-name").first.inner_text() == SIXTY
+        pdf = tmp_path / "labels.pdf"
+        page.pdf(path=str(pdf), prefer_css_page_size=True)
+        box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
+        assert box is not None and (round(float(box.group(1))), round(float(box.group(2)))) == (595, 842), "A4"
+        context.close()
+
+
+def test_codes_are_cached_by_address(minimal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ocopsite import qr
 
-    first = qr.cached_qr_svg("https://example.org/p/alpha/", tmp_path)
-    assert first == qr.qr_svg("https://example.org/p/alpha/")
-    assert len(list(tmp_path.rglob("*.svg"))) == 1
+    build(minimal, minimal / "output")
+    first = (minimal / "output/p/alpha/qr.svg").read_bytes()
+    assert first == qr_svg("https://example.org/catalogue/p/alpha/")
+    assert len(list((minimal / ".ocopsite-cache/qr").rglob("*.svg"))) == 4
     monkeypatch.setattr(qr, "qr_svg", lambda address: pytest.fail("made again"))
-    assert qr.cached_qr_svg("https://example.org/p/alpha/", tmp_path) == first
+    build(minimal, minimal / "output")
+    assert (minimal / "output/p/alpha/qr.svg").read_bytes() == first
     monkeypatch.undo()
-    assert qr.cached_qr_svg("https://example.org/p/beta/", tmp_path) != first
+    build(minimal, minimal / "output", base_url="https://example.net/")  # another address: another code
+    assert (minimal / "output/p/alpha/qr.svg").read_bytes() == qr_svg("https://example.net/p/alpha/") != first
