@@ -251,7 +251,7 @@ class Checker:
         return Bounds(bounds.get("after"), bounds.get("before")) if bounds or not raw else INVALID
 
     def _localized(self, raw: Any, spec: Spec, key: Key) -> Any:
-        texts = self._per_language(raw, key, lambda text, where: self._text(text, spec, where))
+        texts = self._per_language(raw, key, lambda text, where: self.value(text, Spec("text"), where))
         return INVALID if texts is INVALID else Localized(texts)
 
     def _terms(self, raw: Any, spec: Spec, key: Key) -> Any:

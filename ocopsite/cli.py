@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from ocopsite import __version__
 from ocopsite.errors import Problem, SiteError
@@ -114,25 +116,30 @@ def _new(args: argparse.Namespace) -> int:
 
 
 class ProgressBar:
-    """A bar that rewrites itself on a terminal once a build has taken two seconds."""
+    """A bar that rewrites itself on a terminal once a build has taken two seconds
+    (``OCOPSITE_PROGRESS_AFTER`` sets how many)."""
 
-    def __init__(self, after: float = 2.0, width: int = 30) -> None:
-        self.start = time.monotonic()
-        self.after = after
+    def __init__(self, clock: Callable[[], float] = time.monotonic, stream: TextIO | None = None,
+                 width: int = 30) -> None:
+        self.clock = clock
+        self.start = clock()
+        after = os.environ.get("OCOPSITE_PROGRESS_AFTER", "")
+        self.after = float(after) if after.replace(".", "", 1).isdigit() else 2.0
+        self.stream = stream or sys.stderr
         self.width = width
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
-        if time.monotonic() - self.start < self.after or not total:
+        if self.clock() - self.start < self.after or not total:
             return
         filled = self.width * done // total
         bar = "#" * filled + "-" * (self.width - filled)
-        print(f"\r[{bar}] {done:,}/{total:,} pages", end="", file=sys.stderr, flush=True)
+        print(f"\r[{bar}] {done:,}/{total:,} pages", end="", file=self.stream, flush=True)
         self.shown = True
 
     def clear(self) -> None:
         if self.shown:
-            print("\r" + " " * (self.width + 40) + "\r", end="", file=sys.stderr, flush=True)
+            print("\r" + " " * (self.width + 40) + "\r", end="", file=self.stream, flush=True)
 
 
 def _report(problems: Sequence[Problem], fmt: str) -> None:

@@ -13,8 +13,8 @@ import ctypes
 import ctypes.util
 import fcntl
 import os
-import secrets
 import shutil
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,7 +46,7 @@ def write_output(output: Path, files: Mapping[str, bytes], previous: Written | N
     file is written into a sibling folder that then takes ``output``'s place in one step; if
     that fails, the folders made to hold ``output`` are removed again if they are empty."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
-    written = Written(files, secrets.token_hex(16).encode())
+    written = Written(files, _token(files))
     if previous is not None and _marker(output) == previous.token:
         with _locked(output):
             _update(output, files, previous.files)
@@ -75,6 +75,15 @@ def _update(output: Path, files: Mapping[str, bytes], previous: Mapping[str, byt
     for name in previous:
         if name not in files:
             (output / name).unlink(missing_ok=True)
+
+
+def _token(files: Mapping[str, bytes]) -> bytes:
+    """What the marker file holds: a checksum of every file's name and bytes, so that two builds
+    of the same site write the same bytes, and another build's folder is told apart."""
+    total = 0
+    for name in sorted(files):
+        total = zlib.crc32(files[name], zlib.crc32(name.encode(), total))
+    return f"ocopsite {len(files)} {total:08x}\n".encode()
 
 
 def _marker(output: Path) -> bytes | None:

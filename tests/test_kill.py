@@ -4,8 +4,9 @@ removes what the killed one left beside it. ``serve``'s rebuilds, which write ch
 place, leave every file whole and every link resolving.
 
 The builds are the real command line on a synthetic catalogue large enough (about 1,000 files,
-rendered on two cores in a child process, then indexed by Pagefind) to be killed while it renders, writes,
-indexes and swaps."""
+rendered on two cores) to be killed while it renders, writes and swaps. Which moment a kill
+hits is found by watching the output folder, never by timing alone: whatever the machine's
+speed, every assertion holds."""
 
 from __future__ import annotations
 
@@ -136,7 +137,7 @@ def test_a_killed_build_leaves_the_previous_or_the_new_output_whole(
     inode = [0]
     moments: dict[str, Moment] = {
         "the staging folder appears": when(lambda pid: staging(pid).exists()),
-        "the search index is being made": when(lambda pid: (staging(pid) / "pagefind").exists()),
+        "the search index is being written": when(lambda pid: (staging(pid) / "search").exists()),
         "just before the swap (the marker is written last)": when(lambda pid: (staging(pid) / ".ocopsite").exists()),
         "just after the swap (the old folder is being removed)": when(lambda pid: _swapped(output, inode)),
     }
@@ -156,8 +157,7 @@ def test_a_killed_build_leaves_the_previous_or_the_new_output_whole(
         outcomes[moment] = "previous" if now == complete[holds] else "new"
         holds = "A" if now == complete["A"] else "B"
     assert set(outcomes.values()) == {"previous", "new"}, outcomes  # killed before and after the swap
-    assert list(outcomes.values()).count("previous") >= len(FRACTIONS) // 2, outcomes
-    # Right after the last kill, with its workers or Pagefind perhaps still running: the next
+    # Right after the last kill, with its workers perhaps still running: the next
     # build neither waits for them nor fails, and removes what the killed builds left.
     catalogue.switch("B" if holds == "A" else "A")
     run_build(catalogue.site, output)
@@ -170,17 +170,14 @@ SERVE = """
 import sys
 from pathlib import Path
 from ocopsite.build import build
-from ocopsite.session import Session
+from ocopsite.cache import Cache
 
 site, output = Path(sys.argv[1]), Path(sys.argv[2])
-session = Session(defer_index=True)  # as serve's rebuilds: the search index is made after the pages
-build(site, output, session=session)
+cache = Cache()  # as serve's rebuilds: one cache, and files written in place
+first = build(site, output, cache=cache)
 print("built", flush=True)
 sys.stdin.readline()
-build(site, output, session=session)
-job, session.index_pending = session.index_pending, None
-if job is not None:
-    job()
+build(site, output, cache=cache, previous=first.written)
 print("rebuilt", flush=True)
 """
 
@@ -188,7 +185,7 @@ print("rebuilt", flush=True)
 def test_a_killed_serve_rebuild_leaves_every_file_whole_and_every_link_resolving(
         versions: tuple[Catalogue, Path, dict[str, dict[str, bytes]], float]) -> None:
     catalogue, output, complete, _ = versions
-    for moment in (0, 0.002, 0.005, 0.01, 0.03, "index"):
+    for moment in (0, 0.002, 0.005, 0.01, 0.03):
         source = catalogue.version
         target = "B" if source == "A" else "A"
         with subprocess.Popen([sys.executable, "-c", SERVE, str(catalogue.site), str(output)], env=ENV,
@@ -207,28 +204,21 @@ def test_a_killed_serve_rebuild_leaves_every_file_whole_and_every_link_resolving
     assert tree(output) == complete[catalogue.version]
 
 
-def _wait_for_moment(process: subprocess.Popen[bytes], output: Path, added: list[Path], moment: float | str) -> None:
-    if moment == "index":  # the new search index is being made beside the old one
-        wait_until(lambda: (output / ".pagefind-new").exists() or process.poll() is not None)
-    else:  # the first new file is written: the rebuild is writing files
-        wait_until(lambda: any(path.exists() for path in added) or process.poll() is not None)
-        time.sleep(float(moment))
+def _wait_for_moment(process: subprocess.Popen[bytes], output: Path, added: list[Path], moment: float) -> None:
+    """Until the first new file is written (the rebuild is writing files), and ``moment`` more."""
+    wait_until(lambda: any(path.exists() for path in added) or process.poll() is not None)
+    time.sleep(moment)
 
 
 def _assert_whole_and_linked(output: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
-    """Every file is one of the two builds' versions of it (the search index, a folder swapped
-    whole, is one build's or the other's), and every link of every page that links lead to from
-    the home page resolves. New pages may link to one another before both are written (the two
-    languages of a page do), but no page links to them yet. Only the temporary file being
-    written when the process was killed may be left, under a hidden name."""
+    """Every file is one of the two builds' versions of it, and every link of every page that
+    links lead to from the home page resolves. New pages may link to one another before both are
+    written (the two languages of a page do), but no page links to them yet. Only the temporary
+    file being written when the process was killed may be left, under a hidden name."""
     files = tree(output)
-    index = {name: data for name, data in files.items() if name.startswith("pagefind/")}
-    pages = {name: data for name, data in files.items()
-             if name not in index and not name.startswith(".pagefind-new/") and not _temporary(name)}
+    pages = {name: data for name, data in files.items() if not _temporary(name) and name != ".ocopsite"}
     for name, data in pages.items():
         assert data in (old.get(name), new.get(name)), f"{name} is neither version"
-    assert index in ({k: v for k, v in old.items() if k.startswith("pagefind/")},
-                     {k: v for k, v in new.items() if k.startswith("pagefind/")})
     reached, todo = set(), ["index.html", "404.html"]
     while todo:  # a visitor following links from the home page meets no broken link
         name = todo.pop()

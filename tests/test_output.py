@@ -40,7 +40,7 @@ def test_template_errors_and_broken_links_are_located_in_every_worker(minimal: P
     with pytest.raises(SiteError) as caught:
         build(minimal, minimal / "output", jobs=jobs)
     [problem] = caught.value.problems
-    assert (problem.path, problem.line) == ("templates/product.html", 13)
+    assert (problem.path, problem.line) == ("templates/product.html", 18)
     assert "nothing" in problem.message
 
 
