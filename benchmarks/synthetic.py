@@ -22,24 +22,33 @@ sys.path.insert(0, str(ROOT))
 from ocopsite.slugs import slug_for  # noqa: E402
 
 # (Vietnamese, English, group slug) for kinds of OCOP products
+# (Vietnamese, English, group slug, drawing) for kinds of OCOP products
 KINDS = [
-    ("Nước mắm cá cơm", "anchovy fish sauce", "gia-vi"), ("Muối hạt", "grain salt", "gia-vi"),
-    ("Hành tím", "purple shallots", "gia-vi"), ("Tỏi", "garlic", "gia-vi"),
-    ("Rong nho tươi", "fresh sea grapes", "thuc-pham-tuoi-song"), ("Xoài cát", "sweet mango", "thuc-pham-tuoi-song"),
-    ("Sầu riêng", "durian", "thuc-pham-tuoi-song"), ("Bưởi da xanh", "green-skin pomelo", "thuc-pham-tuoi-song"),
-    ("Nho xanh", "green grapes", "thuc-pham-tuoi-song"), ("Dưa lưới", "netted melon", "thuc-pham-tuoi-song"),
-    ("Gạo thơm", "fragrant rice", "thuc-pham-tho-so-che"), ("Mật ong rừng", "wild honey", "thuc-pham-tho-so-che"),
-    ("Xoài sấy dẻo", "soft-dried mango", "thuc-pham-che-bien"), ("Chả cá", "fish cake", "thuc-pham-che-bien"),
-    ("Mực khô", "dried squid", "thuc-pham-che-bien"), ("Tôm khô", "dried shrimp", "thuc-pham-che-bien"),
-    ("Táo sấy", "dried jujube", "thuc-pham-che-bien"), ("Bánh tráng", "rice paper", "thuc-pham-che-bien"),
-    ("Trà măng tây", "asparagus tea", "che"), ("Trà thảo mộc", "herbal tea", "che"),
-    ("Cà phê rang xay", "ground roasted coffee", "ca-phe-ca-cao"), ("Rượu nho", "grape wine", "do-uong-co-con"),
-    ("Rượu cần", "jar rice wine", "do-uong-co-con"), ("Nước yến", "bird's nest drink", "do-uong-khong-con"),
-    ("Tinh dầu sả", "lemongrass essential oil", "tinh-dau-duoc-lieu-khac"),
-    ("Trầm hương nhang", "agarwood incense", "tinh-dau-duoc-lieu-khac"),
-    ("Gốm đất nung", "terracotta pottery", "thu-cong-my-nghe-gia-dung"),
-    ("Thổ cẩm dệt tay", "hand-woven brocade", "vai-may-mac"), ("Lan rừng", "wild orchid", "hoa"),
-    ("Du lịch cộng đồng", "community tourism", "du-lich-cong-dong-sinh-thai"),
+    ("Nước mắm cá cơm", "anchovy fish sauce", "gia-vi", "fish-sauce"), ("Muối hạt", "grain salt", "gia-vi", "default"),
+    ("Hành tím", "purple shallots", "gia-vi", "garlic-shallot"), ("Tỏi", "garlic", "gia-vi", "garlic-shallot"),
+    ("Rong nho tươi", "fresh sea grapes", "thuc-pham-tuoi-song", "sea-grapes"),
+    ("Xoài cát", "sweet mango", "thuc-pham-tuoi-song", "mango"),
+    ("Sầu riêng", "durian", "thuc-pham-tuoi-song", "durian"),
+    ("Bưởi da xanh", "green-skin pomelo", "thuc-pham-tuoi-song", "pomelo"),
+    ("Nho xanh", "green grapes", "thuc-pham-tuoi-song", "grape"),
+    ("Dưa lưới", "netted melon", "thuc-pham-tuoi-song", "melon"),
+    ("Gạo thơm", "fragrant rice", "thuc-pham-tho-so-che", "rice"),
+    ("Mật ong rừng", "wild honey", "thuc-pham-tho-so-che", "honey"),
+    ("Xoài sấy dẻo", "soft-dried mango", "thuc-pham-che-bien", "mango"),
+    ("Chả cá", "fish cake", "thuc-pham-che-bien", "default"),
+    ("Mực khô", "dried squid", "thuc-pham-che-bien", "dried-seafood"),
+    ("Tôm khô", "dried shrimp", "thuc-pham-che-bien", "dried-seafood"),
+    ("Táo sấy", "dried jujube", "thuc-pham-che-bien", "default"),
+    ("Bánh tráng", "rice paper", "thuc-pham-che-bien", "rice"),
+    ("Trà măng tây", "asparagus tea", "che", "tea"), ("Trà thảo mộc", "herbal tea", "che", "tea"),
+    ("Cà phê rang xay", "ground roasted coffee", "ca-phe-ca-cao", "coffee"),
+    ("Rượu nho", "grape wine", "do-uong-co-con", "wine"), ("Rượu cần", "jar rice wine", "do-uong-co-con", "wine"),
+    ("Nước yến", "bird's nest drink", "do-uong-khong-con", "birds-nest"),
+    ("Tinh dầu sả", "lemongrass essential oil", "tinh-dau-duoc-lieu-khac", "default"),
+    ("Trầm hương nhang", "agarwood incense", "tinh-dau-duoc-lieu-khac", "agarwood"),
+    ("Gốm đất nung", "terracotta pottery", "thu-cong-my-nghe-gia-dung", "pottery"),
+    ("Thổ cẩm dệt tay", "hand-woven brocade", "vai-may-mac", "brocade"), ("Lan rừng", "wild orchid", "hoa", "default"),
+    ("Du lịch cộng đồng", "community tourism", "du-lich-cong-dong-sinh-thai", "default"),
 ]
 NAMES = ["An Phú", "Bình Minh", "Cẩm Hà", "Diên Lạc", "Đông Hải", "Gia Hưng", "Hòa Thuận", "Hương Biển", "Khánh Lộc",
          "Lạc An", "Minh Đức", "Ngọc Lan", "Phước Thịnh", "Quang Vinh", "Sơn Trà", "Tân Phát", "Thành Đạt", "Trường An",
@@ -89,7 +98,10 @@ def write_places(content: Path, places: list[tuple[str, str, str]]) -> None:
     for i, (slug, name, district) in enumerate(places):
         kind, vi_kind, en_kind = ("ward", "Phường", "Ward") if i % 4 == 0 else ("commune", "Xã", "Commune")
         lines += [f"- slug: {slug}", f"  name: {{vi: {vi_kind} {name}, en: {name} {en_kind}}}", f"  kind: {kind}",
-                  f"  formerly: {{vi: \"xã cũ, huyện {district}\", en: \"former commune, {district} District\"}}"]
+                  "  formerly:",
+                  f"    - {{name: {name}, type: {'phuong' if kind == 'ward' else 'xa'}, district: {district}, "
+                  "district_type: huyen}",
+                  f"    - {{name: {name} Tây, type: xa, district: {district}, district_type: huyen, part: true}}"]
     (content / "places.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -123,7 +135,7 @@ sources:
 
 def write_product(folder: Path, rng: random.Random, index: int, producer: str, place: str, spots: list[str],
                   photo: bytes | None = None) -> None:
-    vi_kind, en_kind, group = rng.choice(KINDS)
+    vi_kind, en_kind, group, kind = rng.choice(KINDS)
     brand = rng.choice(BRANDS)
     stars = rng.choices([3, 4, 5], weights=[76, 23, 1])[0]
     year, month = rng.randint(2021, 2026), rng.randint(1, 12)
@@ -134,6 +146,7 @@ def write_product(folder: Path, rng: random.Random, index: int, producer: str, p
   vi: {vi_kind} {brand} {index}
   en: {brand} {en_kind} {index}
 stars: {stars}
+kind: {kind}
 category: {group}
 producer: {producer}
 place: {place}
@@ -202,6 +215,7 @@ def generate(count: int, dest: Path, seed: int = 1, photos: bool = False) -> Pat
     shutil.copytree(ROOT / "templates", dest / "templates")
     shutil.copy(ROOT / "site.yaml", dest / "site.yaml")
     shutil.copy(ROOT / "content" / "categories.yaml", content / "categories.yaml")
+    shutil.copy(ROOT / "content" / "synonyms.yaml", content / "synonyms.yaml")
     shutil.copytree(ROOT / "content" / "pages", content / "pages", dirs_exist_ok=True)
     places = place_records(rng)
     write_places(content, places)
@@ -218,7 +232,8 @@ def generate(count: int, dest: Path, seed: int = 1, photos: bool = False) -> Pat
             f"opening_hours: {{vi: \"7:30–21:00 hằng ngày\", en: \"7.30 am–9 pm daily\"}}\n"
             f"directions: {{vi: \"Gần bến xe {rng.choice(PLACE_NAMES)}.\", "
             f"en: \"Near the {rng.choice(PLACE_NAMES)} bus station.\"}}\n"
-            f"sources:\n  - title: Synthetic shop {i}\n    url: https://example.org/shop-source-{i}\n",
+            f"sources:\n  - title: Synthetic shop {i}\n    url: https://example.org/shop-source-{i}\n"
+            f"    date: 2025-01-01\n",
             encoding="utf-8")
     producers = [f"chu-the-{i}" for i in range(max(1, count // 3))]
     producer_place = {p: rng.choice(places)[0] for p in producers}

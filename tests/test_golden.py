@@ -1,6 +1,6 @@
 """The minimal site's whole output is compared with tests/golden/minimal/, byte for byte.
 
-After an intended change to templates or output, refresh it with ``make golden`` and
+After an intended change to templates or output, refresh it with scripts/refresh-golden and
 review the diff like any other change."""
 
 from __future__ import annotations
@@ -18,16 +18,11 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "minimal"
 def test_output_matches_the_golden_tree(minimal_output: Path) -> None:
     if os.environ.get("OCOPSITE_REFRESH_GOLDEN") == "1":
         shutil.rmtree(GOLDEN, ignore_errors=True)
-        shutil.copytree(minimal_output, GOLDEN, ignore=shutil.ignore_patterns("pagefind"))
-    built, golden = _without_search_index(tree(minimal_output)), _without_search_index(tree(GOLDEN))
+        shutil.copytree(minimal_output, GOLDEN)
+    built, golden = tree(minimal_output), tree(GOLDEN)
     assert sorted(built) == sorted(golden), "files differ; run scripts/refresh-golden if the change is intended"
     for name, data in built.items():
         if data != golden[name]:
             diff = difflib.unified_diff(golden[name].decode().splitlines(), data.decode().splitlines(),
                                         f"golden/{name}", f"built/{name}", lineterm="", n=1)
             raise AssertionError("\n".join(list(diff)[:40]) + "\n(run scripts/refresh-golden if intended)")
-
-
-def _without_search_index(files: dict[str, bytes]) -> dict[str, bytes]:
-    """Pagefind's binary index is Pagefind's output, not ours; determinism tests cover it."""
-    return {name: data for name, data in files.items() if not name.startswith("pagefind/")}

@@ -43,8 +43,10 @@ def test_every_page_type_exists_in_both_languages_and_links_to_its_counterpart(
         assert f'<link rel="alternate" hreflang="vi" href="{base}{vi_url}">' in html
         assert f'<link rel="alternate" hreflang="en" href="{base}{en_url}">' in html
         assert f'<link rel="alternate" hreflang="x-default" href="{x_default}">' in html
-    switch_vi = re.search(r'<a href="([^"]+)" hreflang="en" lang="en" data-lang="en">English</a>', vi_html)
-    switch_en = re.search(r'<a href="([^"]+)" hreflang="vi" lang="vi" data-lang="vi">Tiếng Việt</a>', en_html)
+    switch_vi = re.search(r'<a class="tool lang" href="([^"]+)" hreflang="en" lang="en" data-lang="en" '
+                          r'aria-label="English \(EN\)">EN</a>', vi_html)
+    switch_en = re.search(r'<a class="tool lang" href="([^"]+)" hreflang="vi" lang="vi" data-lang="vi" '
+                          r'aria-label="Tiếng Việt \(VI\)">VI</a>', en_html)
     assert switch_vi and switch_en
     assert (minimal_output / vi).parent.joinpath(switch_vi.group(1), "index.html").resolve() == \
         (minimal_output / en).resolve()
@@ -57,16 +59,16 @@ def test_site_wide_files(minimal_output: Path) -> None:
                  "vi/feed.xml", "en/feed.xml", "p/alpha/index.html"):
         assert (minimal_output / name).is_file(), name
     assert (minimal_output / "vi/tim-kiem/index.html").is_file() and (minimal_output / "en/search/index.html").is_file()
-    assert (minimal_output / "pagefind/pagefind.js").is_file()
+    assert (minimal_output / "search/meta.json").is_file()
     robots = read(minimal_output, "robots.txt")
     assert "Sitemap: https://example.org/catalogue/sitemap.xml" in robots
 
 
 def test_root_page_offers_each_language_and_is_x_default(minimal_output: Path) -> None:
     html = read(minimal_output, "index.html")
-    assert 'data-pick="stored"' in html
-    assert '<a href="vi/" hreflang="vi" data-lang="vi">' in html
-    assert '<a href="en/" hreflang="en" data-lang="en">' in html
+    assert 'data-pick="auto"' in html  # site.js opens the reader's language, showing which
+    assert '<a href="vi/" hreflang="vi" data-lang="vi" data-opening="Đang mở trang tiếng Việt…">' in html
+    assert '<a href="en/" hreflang="en" data-lang="en" data-opening="Opening the English pages…">' in html
     assert '<link rel="alternate" hreflang="x-default" href="https://example.org/catalogue/">' in html
 
 
@@ -128,7 +130,7 @@ def test_product_page_shows_facts_in_the_readers_formats(minimal_output: Path) -
     en = read(minimal_output, "en/products/alpha/index.html")
     assert "150.000\xa0₫ – 250.000\xa0₫ / chai 500 ml" in vi
     assert "₫150,000 – ₫250,000 / 500 ml bottle" in en
-    assert "1 tháng 3, 2024" in vi and "March 1, 2024" in en
+    assert "Công nhận: 1 tháng 3, 2024" in vi and "Recognised 1 March 2024" in en
     assert '<dd lang="vi">1/QĐ-TEST</dd>' in en and "91,5 / 100" in vi and "91.5 / 100" in en
     assert "tháng 3, tháng 4" in vi and "March, April" in en
     assert 'href="tel:0258000000"' not in en  # alpha's producer has no phone
@@ -143,32 +145,40 @@ def test_markdown_is_sanitised_and_internal_links_are_made_relative(minimal_outp
     assert '<a href="../products/">products</a>' in page
 
 
-def test_producer_page_has_contact_links(minimal_output: Path) -> None:
+def test_producer_page_has_a_place_card_with_what_is_known(minimal_output: Path) -> None:
     html = read(minimal_output, "en/producers/hop-tac-xa-an/index.html")
-    assert '<a href="tel:0258000000">0258 000 000</a>' in html
-    assert "7 am–5 pm daily" in html
-    assert "<dt>How to get there</dt><dd>From the market, 2 km towards the sea.</dd>" in html
-    maps = re.search(r'<ul class="maps">(.*?)</ul>', html, re.S)
-    assert maps is not None
-    hrefs = re.findall(r'href="([^"]+)"', maps.group(1))
+    card = re.search(r'<div class="place-card">(.*?)</div>', html, re.S)
+    assert card is not None
+    text = card.group(1)
+    assert 'href="tel:0258000000"' in text and "Call 0258 000 000" in text
+    assert "Open: 7 am–5 pm daily" in text
+    assert "From the market, 2 km towards the sea." in text
+    actions = re.search(r'<p class="pc-actions">(.*?)</p>', text, re.S)
+    assert actions is not None
+    hrefs = re.findall(r'<a [^>]*href="([^"]+)"', actions.group(1))
     assert hrefs == [
-        "geo:12.25,109.19?q=12.25,109.19(H%E1%BB%A3p%20t%C3%A1c%20x%C3%A3%20An)",  # Android: any map app
-        "https://www.google.com/maps/search/?api=1&amp;query=12.25,109.19",  # Android and iPhone
-        "https://maps.apple.com/?ll=12.25,109.19&amp;q=H%E1%BB%A3p%20t%C3%A1c%20x%C3%A3%20An",  # iPhone
-        "https://www.openstreetmap.org/?mlat=12.25&amp;mlon=109.19#map=17/12.25/109.19",
+        "geo:12.25,109.19?q=12.25,109.19(H%E1%BB%A3p%20t%C3%A1c%20x%C3%A3%20An)",  # Directions: any map app
+        "https://www.openstreetmap.org/?mlat=12.25&amp;mlon=109.19#map=17/12.25/109.19",  # and for desktops
+        "tel:0258000000",
+        "https://example.org/an",
     ]
     vi = read(minimal_output, "vi/chu-the/hop-tac-xa-an/index.html")
-    assert "<dt>Đường đi</dt><dd>Từ chợ đi về phía biển 2 km.</dd>" in vi
+    assert "Từ chợ đi về phía biển 2 km." in vi and "Chỉ đường" in vi
+    other = read(minimal_output, "en/producers/co-so-binh/index.html")
+    assert 'class="place-card"' not in other, "nothing known: no empty frame"
 
 
 def test_lists_are_sorted_in_each_readers_language(minimal_output: Path) -> None:
     def names(page: str) -> list[str]:
-        card = r'<li class="card"[^>]*>\n<svg[^\n]*\n<a href="[^"]+">(?:<span lang="vi">)?([^<]+)<'
+        card = r'<li class="card">\n<svg[^\n]*\n<a href="[^"]+">(?:<span lang="vi">)?([^<]+)<'
         return re.findall(card, read(minimal_output, page))
 
     assert names("vi/sao/3/index.html") == ["Đặc sản Delta", "Mứt Gamma"]  # Đ sorts with D
     assert names("en/stars/3/index.html") == ["Delta speciality", "Gamma jam"]
-    assert names("en/producers/hop-tac-xa-an/index.html") == ["Rượu nho Beta", "Delta speciality", "Gamma jam"]
+    # current certificates first, then ended ones (expired, revoked) apart, each by stars and name
+    page = read(minimal_output, "en/producers/hop-tac-xa-an/index.html")
+    assert names("en/producers/hop-tac-xa-an/index.html") == ["Delta speciality", "Rượu nho Beta", "Gamma jam"]
+    assert page.index("Delta speciality") < page.index("<h2>Certificate ended</h2>") < page.index("Rượu nho Beta")
 
 
 def test_long_lists_are_split_into_pages_in_every_language(minimal: Path) -> None:
@@ -182,7 +192,7 @@ def test_long_lists_are_split_into_pages_in_every_language(minimal: Path) -> Non
     assert '<a href="page/2/" rel="next">Next ›</a>' in first
     assert '<a href="../../" rel="prev">‹ Previous</a>' in second
     assert "<title>All OCOP products (page 2) · Test catalogue</title>" in second
-    assert '<a href="../../../../vi/san-pham/trang/2/" hreflang="vi" lang="vi" data-lang="vi">' in second
+    assert '<a class="tool lang" href="../../../../vi/san-pham/trang/2/" hreflang="vi" lang="vi" data-lang="vi"' in second
     assert '<link rel="alternate" hreflang="vi" href="https://example.org/catalogue/vi/san-pham/trang/2/">' in second
     assert "<loc>https://example.org/catalogue/en/products/page/2/</loc>" in read(output, "sitemap.xml")
     assert (output / "vi/nhom/thuc-pham-che-bien/index.html").is_file()
@@ -192,18 +202,15 @@ def test_long_lists_are_split_into_pages_in_every_language(minimal: Path) -> Non
     assert (output / "en/producers/page/2/index.html").is_file() and (output / "vi/diem-du-lich/index.html").is_file()
 
 
-def test_shared_fragments_mark_the_current_page_and_link_from_any_depth(minimal_output: Path) -> None:
-    """The menu, footer and filter links are rendered once per language and shared by every page."""
-    stars = read(minimal_output, "en/stars/5/index.html")
-    assert '<a href="../../stars/5/" aria-current="page">5 stars</a>' in stars
-    assert stars.count('aria-current="page"') == 2, "the breadcrumb and the filter link"
+def test_the_menu_marks_the_current_section_and_links_from_any_depth(minimal_output: Path) -> None:
     index = read(minimal_output, "en/stars/index.html")
-    assert '<li><a href="../stars/" aria-current="page">Star levels</a></li>' in index
-    place = read(minimal_output, "vi/dia-phuong/xa-mot/index.html")
-    assert '<a href="../../dia-phuong/xa-mot/" aria-current="page">' in place
-    assert '<a href="../../dia-phuong/phuong-hai/">' in place
+    assert '<li><a href="./" aria-current="page">Star levels</a></li>' in index
+    stars = read(minimal_output, "en/stars/5/index.html")
+    assert '<li><a href="../">Star levels</a></li>' in stars, "a star level is not the list of levels"
+    assert stars.count('aria-current="page"') == 1, "the breadcrumb's last item"
     product = read(minimal_output, "en/products/alpha/index.html")
     assert 'aria-current="page">Products' not in product, "a product is not the product list"
     assert '<li><a href="../../about/">About</a></li>' in product
     home = read(minimal_output, "en/index.html")
     assert '<li><a href="about/">About</a></li>' in home and '<a href="feed.xml">' in home
+    assert "<details class=\"menu\">" in home, "the menu opens without script"

@@ -38,7 +38,7 @@ def test_the_page_exists_in_each_language_and_is_linked_from_every_page(minimal_
     en = (minimal_output / "en/statistics/index.html").read_text(encoding="utf-8")
     vi = (minimal_output / "vi/thong-ke/index.html").read_text(encoding="utf-8")
     assert "<h1>The catalogue in figures</h1>" in en and "<h1>Danh mục qua các con số</h1>" in vi
-    assert "Certificates on June 1, 2025" in en and "Giấy chứng nhận tính đến ngày 1 tháng 6, 2025" in vi
+    assert "Figures as of 1 June 2025." in en and "Số liệu tính đến ngày 1 tháng 6, 2025." in vi
     assert "1 of 4 products (25%) list an online shop." in en
     assert "1 trên 4 sản phẩm (25%) có cửa hàng trực tuyến." in vi
     assert ("The province&#39;s goal: 80% of OCOP products on e-commerce platforms by 2025. "
@@ -47,7 +47,7 @@ def test_the_page_exists_in_each_language_and_is_linked_from_every_page(minimal_
     assert "<script" not in en.split("<main", 1)[1], "the charts are drawn at build time"
     assert '<a href="../../statistics/">The catalogue in figures</a>' in (
         minimal_output / "en/products/alpha/index.html").read_text(encoding="utf-8")
-    bars = re.findall(r'<rect width="([\d.]+)" height="10"/></svg></li>', en)
+    bars = re.findall(r'<rect class="fill" width="([\d.]+)" height="10"/></svg></li>', en)
     assert bars[:3] == ["50.00", "50.00", "100.00"], "star levels, as a share of the largest"
 
 
@@ -80,4 +80,13 @@ def test_the_charts_draw_without_javascript(minimal_output: Path, browser: Brows
         segments = [width(f".stack rect >> nth={i}") for i in range(4)]
         assert abs(sum(segments) - width(".stack")) < 2 and max(segments) - min(segments) < 2
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        # each part of the bar has the colour of its entry in the legend, and the four differ but
+        # for expired and revoked, which the legend draws alike
+        fills = page.evaluate("""() => Array.from(document.querySelectorAll('.stack rect'), r =>
+            [r.getAttribute('class'), getComputedStyle(r).fill])""")
+        legend = dict(page.evaluate("""() => Array.from(document.querySelectorAll('.legend rect'), r =>
+            [r.getAttribute('class'), getComputedStyle(r).fill])"""))
+        assert [c for c, _ in fills] == ["s-valid", "s-expiring", "s-expired", "s-revoked"]
+        assert all(fill == legend[c] for c, fill in fills), (fills, legend)
+        assert len({fill for _, fill in fills}) == 3
     context.close()
