@@ -4,6 +4,7 @@ templates underneath, so each test builds real files with the real templates."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import gzip
 import io
@@ -19,16 +20,18 @@ import warnings
 from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from ocopsite.build import BuildResult, build
 
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
 EPOCH = "1748736000"  # 2025-06-01T00:00:00Z: the build date of every test build
+BROWSER_TIME = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)  # the reader's clock in every test browser
 
 # Hypothesis reports a failing example with a patch made by libcst, whose import warns of a
 # deprecation, and warnings are errors: imported here once, the report of a failure stays readable.
@@ -229,10 +232,22 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 800}, "has_touch": True, "is_mobile": True,
+                         "locale": "en-US"}
+
+
+def browser_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A browser context whose clock stands still at ``BROWSER_TIME``: certificate statuses,
+    which the pages work out again for the reader's day, are the same on any day the tests run.
+    Every test opens its browser this way (``test_a_test_browser_never_reads_the_real_clock``)."""
+    context = browser.new_context(**options)
+    context.clock.set_fixed_time(BROWSER_TIME)
+    return context
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A phone: 360 x 800, touch, English as the browser's language."""
-    context = browser.new_context(viewport={"width": 360, "height": 800}, has_touch=True, is_mobile=True,
-                                  locale="en-US")
+    context = browser_context(browser, **PHONE)
     yield context.new_page()
     context.close()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from conftest import REPO, http_server
+from conftest import REPO, browser_context, http_server
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 PREFIX = "ocopsite/"  # the path of base_url in site.yaml, so that 404.html finds its stylesheet
@@ -87,7 +87,7 @@ def test_fits_a_phone_and_every_tap_target_is_big_enough(page: Page, site: str, 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize(("name", "path"), EVERY_PAGE, ids=[n for n, _ in EVERY_PAGE])
 def test_axe_core_finds_no_violation(browser: Browser, site: str, name: str, path: str, scheme: str) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 800}, has_touch=True, is_mobile=True,
+    context = browser_context(browser, viewport={"width": 360, "height": 800}, has_touch=True, is_mobile=True,
                                   color_scheme=scheme)  # type: ignore[arg-type]
     page = context.new_page()
     page.goto(site + path)
@@ -129,7 +129,7 @@ def test_a_list_narrows_in_place_and_without_script_links_to_the_same_lists(page
 
 
 def test_without_javascript_the_filter_form_stays_hidden(browser: Browser, site: str) -> None:
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
+    context = browser_context(browser, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
     page.goto(site + "en/products/")
     assert page.locator("form.narrow").is_hidden()

@@ -14,7 +14,7 @@ import pytest
 import segno
 from playwright.sync_api import Browser, expect
 
-from conftest import REPO, http_server
+from conftest import REPO, browser_context, http_server
 from ocopsite.build import build, check
 from ocopsite.qr import qr_svg
 
@@ -65,7 +65,7 @@ def test_every_product_label_decodes_to_its_short_link_and_opens_the_product(
     expected = {base + f"p/{e.slug}/": e for e in loaded.catalogue.products}
     assert len(expected) > 50
     found: dict[str, str] = {}
-    context = browser.new_context(viewport={"width": 800, "height": 1000}, locale="en-US")
+    context = browser_context(browser, viewport={"width": 800, "height": 1000}, locale="en-US")
     page = context.new_page()
     for lang in ("vi", "en"):
         section = loaded.urls.sections[lang]["labels"]
@@ -91,7 +91,7 @@ def test_every_product_label_decodes_to_its_short_link_and_opens_the_product(
 def test_the_product_page_shows_its_code_and_short_link(served_catalogue: tuple[str, Path], browser: Browser,
                                                         tmp_path: Path) -> None:
     base, _ = served_catalogue
-    context = browser.new_context(viewport={"width": 360, "height": 800}, device_scale_factor=2)
+    context = browser_context(browser, viewport={"width": 360, "height": 800}, device_scale_factor=2)
     page = context.new_page()
     page.goto(base + "vi/san-pham/rong-nho-tach-nuoc-tri-tin/")
     qr = page.locator(".share img.qr")
@@ -116,7 +116,8 @@ def test_label_sheets_are_kept_out_of_search_engines_and_the_sitemap(served_cata
 def test_a_sheet_prints_as_a4_with_every_label_whole(served_catalogue: tuple[str, Path], browser: Browser,
                                                     tmp_path: Path) -> None:
     base, _ = served_catalogue
-    page = browser.new_page()
+    context = browser_context(browser)
+    page = context.new_page()
     page.goto(base + "en/labels/tri-tin/")
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden() and page.locator("h1").is_hidden()
@@ -125,7 +126,7 @@ def test_a_sheet_prints_as_a4_with_every_label_whole(served_catalogue: tuple[str
     media_box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
     assert media_box is not None
     assert (round(float(media_box.group(1))), round(float(media_box.group(2)))) == (595, 842), "A4 in points"
-    page.close()
+    context.close()
 
 
 OVERFLOW = """() => Array.from(document.querySelectorAll('.label')).flatMap(label => {
@@ -160,7 +161,7 @@ def test_labels_print_on_a4_with_every_name_in_two_lines_and_the_short_link_whol
                                                                                         ("en", "labels"))]
         sheets += [f"{base}{lang}/{section}/{sheet.name}/" for lang, section in (("vi", "nhan-in"), ("en", "labels"))
                    for sheet in sorted((output / lang / section).iterdir())]
-        context = browser.new_context(locale="en-US")
+        context = browser_context(browser, locale="en-US")
         page = context.new_page()
         page.emulate_media(media="print")
         for sheet in sheets:

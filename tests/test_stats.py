@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser
 
-from conftest import build_site, http_server
+from conftest import browser_context, build_site, http_server
 from ocopsite import stats
 from ocopsite.build import check
 
@@ -62,7 +62,7 @@ def test_without_a_goal_there_is_no_goal_line(minimal: Path) -> None:
 
 
 def test_the_charts_draw_without_javascript(minimal_output: Path, browser: Browser) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 800}, java_script_enabled=False)
+    context = browser_context(browser, viewport={"width": 360, "height": 800}, java_script_enabled=False)
     page = context.new_page()
     with http_server(minimal_output) as site:
         page.goto(site + "en/statistics/")
