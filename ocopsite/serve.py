@@ -215,17 +215,19 @@ def rebuild_into(site: Path, output: Path, preview: Preview) -> Callable[[], boo
             preview.problems = list(exc.problems)
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
-            print("Build failed; the pages show why, and still the last good build.", file=sys.stderr, flush=True)
+            print("Build failed; still serving the last good build, with the problems on every page.",
+                  file=sys.stderr, flush=True)
             return True
         except (OutputError, OSError) as exc:
             preview.problems = [Problem(str(output), 0, str(exc))]
             print(f"error: {exc}; still serving the last good build.", file=sys.stderr, flush=True)
             return True
+        verb = "Rebuilt" if written else "Built"
         written[:] = [result.written]
         preview.problems = []
         preview.words = result.words
         hits, misses = sum(cache.hits.values()), sum(cache.misses.values())
-        print(f"Rebuilt {result.pages} pages in {result.seconds:.2f} s ({misses} results made, {hits} reused)",
+        print(f"{verb} {result.pages} pages in {result.seconds:.2f} s ({misses} results made, {hits} reused)",
               file=sys.stderr, flush=True)
         return True
 
@@ -253,21 +255,32 @@ class OutputFileHandler(StaticFileHandler):  # type: ignore[misc]
         if not self.preview.problems:
             await super().get(path, include_body)
             return
-        page = Path(self.root) / path
+        if "\0" in path:
+            raise HTTPError(404)
+        page = Path(self.get_absolute_path(self.root, self.parse_url_path(path)))
+        _inside(self.root, str(page))
         page = page / "index.html" if page.is_dir() else page
         if page.suffix != ".html" and page.exists():
             await super().get(path, include_body)
             return
-        self.absolute_path = str(page)
+        lang = None
         try:
-            self.validate_absolute_path(self.root, str(page))
+            _inside(self.root, str(page))
             html = page.read_bytes()
         except (HTTPError, OSError):
             self.set_status(404)
-            html = b"<!doctype html><html><head><meta charset=utf-8></head><body></body></html>"
+            lang = path.split("/")[0]  # the language the address is in, if it is one
+            try:
+                html = (Path(self.root) / "404.html").read_bytes()
+            except OSError:
+                html = b"<!doctype html><html><head><meta charset=utf-8></head><body></body></html>"
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.finish(_with_overlay(html, self.preview) if include_body else b"")
+        self.finish(_with_overlay(html, self.preview, lang) if include_body else b"")
+
+    def compute_etag(self) -> str | None:
+        """No validator for a page shown with problems: it must not be taken for the file."""
+        return None if self.preview.problems else super().compute_etag()  # type: ignore[no-any-return]
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """An unknown address: the site's 404 page, as a host serves it."""
@@ -279,9 +292,16 @@ class OutputFileHandler(StaticFileHandler):  # type: ignore[misc]
             super().write_error(status_code, **kwargs)
 
 
-def _with_overlay(html: bytes, preview: Preview) -> bytes:
-    lang = re.search(rb'<html[^>]*\blang="([^"]+)"', html)
-    panel = preview.overlay(lang.group(1).decode() if lang else "")
+def _inside(root: str, path: str) -> None:
+    real_root = os.path.realpath(root)
+    if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+        raise HTTPError(403)
+
+
+def _with_overlay(html: bytes, preview: Preview, lang: str | None = None) -> bytes:
+    """``html`` with the problems at the top of its body, in ``lang``, else in the page's language."""
+    found = re.search(rb'<html[^>]*\blang="([^"]+)"', html)
+    panel = preview.overlay(lang if lang in preview.words else found.group(1).decode() if found else "")
     body = re.search(rb"<body[^>]*>", html)
     return html[:body.end()] + panel + html[body.end():] if body else panel + html
 

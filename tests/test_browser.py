@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
-from conftest import http_server
+from conftest import PHONE, browser_context, http_server
 
 
 @pytest.fixture(scope="module")
@@ -19,14 +19,14 @@ def site_url(minimal_output: Path) -> Iterator[str]:
 
 
 def badge(page: Page) -> tuple[str | None, str]:
-    status = page.locator("h1 + .meta .status")
+    status = page.locator(".status-line .status")
     return status.get_attribute("data-status"), status.inner_text()
 
 
 @pytest.mark.parametrize(("day", "code", "words"), [
-    (dt.datetime(2025, 6, 1, 9), "valid", "Valid"),        # the build date
-    (dt.datetime(2027, 1, 15, 9), "expiring", "Expires soon"),
-    (dt.datetime(2028, 6, 1, 9), "expired", "Expired"),    # long after the build: the script corrects it
+    (dt.datetime(2025, 6, 1, 9), "valid", "Valid until 1 March 2027"),  # the build date
+    (dt.datetime(2027, 1, 15, 9), "expiring", "Expires soon: 1 March 2027"),
+    (dt.datetime(2028, 6, 1, 9), "expired", "Ended on 1 March 2027"),  # long after the build: the script says so
 ])
 def test_certificate_status_is_right_on_the_day_the_page_is_read(
         page: Page, site_url: str, day: dt.datetime, code: str, words: str) -> None:
@@ -35,26 +35,44 @@ def test_certificate_status_is_right_on_the_day_the_page_is_read(
     assert badge(page) == (code, words)
 
 
-def test_the_language_chosen_on_the_root_page_is_remembered(page: Page, site_url: str) -> None:
+@pytest.mark.parametrize(("locale", "home"), [("en-US", "en/"), ("vi-VN", "vi/"), ("en-GB", "en/")])
+def test_the_root_opens_the_browsers_language_showing_which(browser: Browser, site_url: str, locale: str,
+                                                            home: str) -> None:
+    context = browser_context(browser, **{**PHONE, "locale": locale})
+    page = context.new_page()
     page.goto(site_url)
-    page.get_by_role("link", name="Read in English").click()
+    assert page.get_by_role("link", name="Read in English").is_visible(), "the choice is shown meanwhile"
+    opening = page.locator(".opening")
+    assert opening.inner_text() in ("Opening the English pages…", "Đang mở trang tiếng Việt…")
+    page.wait_for_url(site_url + home)
+    context.close()
+
+
+def test_the_root_keeps_the_choice_for_other_languages_and_remembers_it(browser: Browser, site_url: str) -> None:
+    context = browser_context(browser, **{**PHONE, "locale": "fr-FR"})
+    page = context.new_page()
+    page.goto(site_url)
+    page.wait_for_load_state("load")
+    assert page.url == site_url and page.locator(".opening").inner_text() == ""
+    page.get_by_role("link", name="Đọc bằng tiếng Việt").click()
+    page.wait_for_url(site_url + "vi/")
+    page.goto(site_url)
+    page.wait_for_url(site_url + "vi/")  # remembered
+    page.get_by_role("link", name="English (EN)").click()
     page.wait_for_url(site_url + "en/")
     page.goto(site_url)
     page.wait_for_url(site_url + "en/")
-    page.get_by_role("link", name="Tiếng Việt").first.click()
-    page.wait_for_url(site_url + "vi/")
-    page.goto(site_url)
-    page.wait_for_url(site_url + "vi/")
+    context.close()
 
 
 def test_a_short_link_opens_the_product_in_the_readers_language(page: Page, site_url: str) -> None:
     page.goto(site_url + "p/alpha/")
     page.wait_for_url(site_url + "en/products/alpha/")  # from the browser's language, en-US
     page.goto(site_url + "vi/san-pham/alpha/")
-    page.get_by_role("link", name="English").click()  # switching language remembers it
+    page.get_by_role("link", name="English (EN)").click()  # switching language remembers it
     page.goto(site_url + "p/alpha/")
     page.wait_for_url(site_url + "en/products/alpha/")
-    page.get_by_role("link", name="Tiếng Việt").click()
+    page.get_by_role("link", name="Tiếng Việt (VI)").click()
     page.goto(site_url + "p/alpha/")
     page.wait_for_url(site_url + "vi/san-pham/alpha/")
 
@@ -67,3 +85,21 @@ def test_serve_reloads_the_open_page_after_every_save(page: Page, served: tuple[
     for n in range(2):  # livereload alone would ignore a second reload within 3 s
         product.write_text(original.replace("Alpha fish sauce", f"Alpha edit {n}"), encoding="utf-8")
         page.locator("h1", has_text=f"Alpha edit {n}").wait_for(timeout=15000)  # no eval: the pages' CSP forbids it
+
+
+def test_serve_shows_a_failed_edit_on_the_open_page_and_reloads_once_it_is_mended(
+        page: Page, served: tuple[str, Path, Path]) -> None:
+    """As Hugo's and Vite's error overlays: the page says what is wrong, where, in its language."""
+    base, site, _ = served
+    product = site / "content/products/alpha/product.yaml"
+    original = product.read_text(encoding="utf-8")
+    page.goto(base + "vi/san-pham/alpha/")
+    product.write_text(original.replace("stars: 5", "stars: 9"), encoding="utf-8")
+    panel = page.locator("aside.build-errors")
+    panel.wait_for(timeout=15000)
+    assert panel.locator("h2").inner_text() == "Không tạo được trang sau lần sửa này"
+    assert "content/products/alpha/product.yaml:4" in panel.inner_text() and "not 9" in panel.inner_text()
+    assert page.locator("h1").inner_text() == "Nước mắm Alpha", "the last good page, beneath"
+    product.write_text(original.replace("Nước mắm Alpha", "Nước mắm Alpha mới"), encoding="utf-8")
+    page.locator("h1", has_text="Nước mắm Alpha mới").wait_for(timeout=15000)
+    assert page.locator("aside.build-errors").count() == 0

@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +74,43 @@ def test_a_failed_build_keeps_serving_the_last_good_site(served: tuple[str, Path
         encoding="utf-8")
     assert "Alpha fish sauce" in fetch(base + "en/products/alpha/")
     assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def test_an_unknown_address_gets_the_sites_own_404_page(served: tuple[str, Path, Path]) -> None:
+    base, site, _ = served
+    status, body = get(base + "en/products/no-such-product/")
+    assert status == 404
+    assert body == (site / "output/404.html").read_text(encoding="utf-8").replace(
+        "</head>", body[body.index("<script type=\"text/javascript\">"):body.index("</head>")] + "</head>", 1)
+    assert "Page not found" in body and "Không tìm thấy trang" in body
+
+
+def test_a_failed_rebuild_shows_its_problems_on_every_page_in_its_language(served: tuple[str, Path, Path]) -> None:
+    base, site, log = served
+    product = site / "content/products/alpha/product.yaml"
+    original = product.read_text(encoding="utf-8")
+    product.write_text(original.replace("stars: 5", "stars: 9").replace("category: gia-vi", "category: gia-vii"),
+                       encoding="utf-8")
+    wait_for(lambda: "build-errors" in fetch(base + "en/"))
+    problems = ["<code>content/products/alpha/product.yaml:4</code> &#x27;stars&#x27; must be one of 3, 4, 5, not 9",
+                "<code>content/products/alpha/product.yaml:5</code> unknown category &#x27;gia-vii&#x27;"]
+    for page, title in (("en/", "This edit could not be built"), ("vi/san-pham/beta/", "Không tạo được trang"),
+                        ("en/products/no-such/", "This edit could not be built")):
+        status, body = get(base + page)
+        assert status == (404 if "no-such" in page else 200)
+        assert title in body and all(problem in body for problem in problems), page
+    assert "Alpha fish sauce" in fetch(base + "en/products/alpha/"), "still the last good build underneath"
+    product.write_text(original, encoding="utf-8")
+    wait_for(lambda: "build-errors" not in fetch(base + "en/"))
+    assert "build-errors" not in get(base + "vi/san-pham/beta/")[1]
 
 
 SECRET = "kept-outside-output-7f3a"
