@@ -58,7 +58,7 @@ def test_the_root_keeps_the_choice_for_other_languages_and_remembers_it(browser:
     page.wait_for_url(site_url + "vi/")
     page.goto(site_url)
     page.wait_for_url(site_url + "vi/")  # remembered
-    page.get_by_role("link", name="English (EN)").click()
+    page.get_by_role("link", name="EN English").click()
     page.wait_for_url(site_url + "en/")
     page.goto(site_url)
     page.wait_for_url(site_url + "en/")
@@ -69,10 +69,10 @@ def test_a_short_link_opens_the_product_in_the_readers_language(page: Page, site
     page.goto(site_url + "p/alpha/")
     page.wait_for_url(site_url + "en/products/alpha/")  # from the browser's language, en-US
     page.goto(site_url + "vi/san-pham/alpha/")
-    page.get_by_role("link", name="English (EN)").click()  # switching language remembers it
+    page.get_by_role("link", name="EN English").click()  # switching language remembers it
     page.goto(site_url + "p/alpha/")
     page.wait_for_url(site_url + "en/products/alpha/")
-    page.get_by_role("link", name="Tiếng Việt (VI)").click()
+    page.get_by_role("link", name="VI Tiếng Việt").click()
     page.goto(site_url + "p/alpha/")
     page.wait_for_url(site_url + "vi/san-pham/alpha/")
 

@@ -28,14 +28,14 @@ def test_a_third_language_builds_every_page_with_its_own_urls(three: Path) -> No
     html = (output / "ko/sangpum/alpha/index.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in html
     assert '<link rel="alternate" hreflang="ko" href="https://example.org/catalogue/ko/sangpum/alpha/">' in html
-    assert ('<a class="tool lang" href="../../../vi/san-pham/alpha/" hreflang="vi" lang="vi" data-lang="vi" '
-            'aria-label="Tiếng Việt (VI)">VI</a>') in html
-    assert ('<a class="tool lang" href="../../../en/products/alpha/" hreflang="en" lang="en" data-lang="en" '
-            'aria-label="English (EN)">EN</a>') in html
+    assert ('<a class="tool lang" href="../../../vi/san-pham/alpha/" hreflang="vi" lang="vi" data-lang="vi">VI'
+            '<span class="visually-hidden"> Tiếng Việt</span></a>') in html
+    assert ('<a class="tool lang" href="../../../en/products/alpha/" hreflang="en" lang="en" data-lang="en">EN'
+            '<span class="visually-hidden"> English</span></a>') in html
     assert "OCOP 인증서" in html
     vi = (output / "vi/san-pham/alpha/index.html").read_text(encoding="utf-8")
-    assert ('<a class="tool lang" href="../../../ko/sangpum/alpha/" hreflang="ko" lang="ko" data-lang="ko" '
-            'aria-label="한국어 (KO)">KO</a>') in vi
+    assert ('<a class="tool lang" href="../../../ko/sangpum/alpha/" hreflang="ko" lang="ko" data-lang="ko">KO'
+            '<span class="visually-hidden"> 한국어</span></a>') in vi
 
 
 def test_a_missing_korean_text_follows_the_declared_fallback_chain(three: Path) -> None:

@@ -43,10 +43,10 @@ def test_every_page_type_exists_in_both_languages_and_links_to_its_counterpart(
         assert f'<link rel="alternate" hreflang="vi" href="{base}{vi_url}">' in html
         assert f'<link rel="alternate" hreflang="en" href="{base}{en_url}">' in html
         assert f'<link rel="alternate" hreflang="x-default" href="{x_default}">' in html
-    switch_vi = re.search(r'<a class="tool lang" href="([^"]+)" hreflang="en" lang="en" data-lang="en" '
-                          r'aria-label="English \(EN\)">EN</a>', vi_html)
-    switch_en = re.search(r'<a class="tool lang" href="([^"]+)" hreflang="vi" lang="vi" data-lang="vi" '
-                          r'aria-label="Tiếng Việt \(VI\)">VI</a>', en_html)
+    switch_vi = re.search(r'<a class="tool lang" href="([^"]+)" hreflang="en" lang="en" data-lang="en">EN'
+                          r'<span class="visually-hidden"> English</span></a>', vi_html)
+    switch_en = re.search(r'<a class="tool lang" href="([^"]+)" hreflang="vi" lang="vi" data-lang="vi">VI'
+                          r'<span class="visually-hidden"> Tiếng Việt</span></a>', en_html)
     assert switch_vi and switch_en
     assert (minimal_output / vi).parent.joinpath(switch_vi.group(1), "index.html").resolve() == \
         (minimal_output / en).resolve()
