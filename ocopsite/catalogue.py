@@ -145,8 +145,8 @@ def make_catalogue(site: Site, today: dt.date, problems: Problems) -> Catalogue:
     """Resolve what every record names and group the products every way the site shows them.
     References were checked by ``validate``: every slug here exists."""
     places = {p.slug: p for p in site.places}
-    distance = {r.slug: km for r in (*site.producers, *site.tourism)
-                if (km := kilometres(site.config.reference, r.location)) is not None}
+    located: list[Producer | TourismSite] = [*site.producers, *site.tourism]
+    distance = {r.slug: km for r in located if (km := kilometres(site.config.reference, r.location)) is not None}
     index = _Index({p.slug: p for p in site.producers}, {t.slug: t for t in site.tourism}, places,
                    {g.slug: (g, s) for s in site.sectors for g in s.groups}, distance)
     entries = [_entry(p, site, index, today) for p in site.products]

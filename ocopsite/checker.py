@@ -79,7 +79,8 @@ class Checker:
             if spec.required and field.name not in clean:
                 complete = False
                 if data.get(field.name) is None and not self.doc.partial:
-                    self.error(key, f"missing required field '{field.name}'" + (f" in '{_name(key, '')}'" if key else ""))
+                    inside = f" in '{_name(key, '')}'" if key else ""
+                    self.error(key, f"missing required field '{field.name}'{inside}")
         if not complete:
             return INVALID
         made = kind(**clean, **(extra or {}))

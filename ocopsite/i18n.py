@@ -16,9 +16,9 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from markupsafe import Markup, escape
 
 from ocopsite.errors import Problems
-from ocopsite.yamldoc import Doc
 from ocopsite.model import FormerUnit, Place, Price, SiteConfig
 from ocopsite.schema import Bounds, PartialDate
+from ocopsite.yamldoc import Doc
 
 SECTIONS = (
     "products", "stars", "producers", "labels", "tourism", "categories", "places", "search", "statistics", "paged",

@@ -24,7 +24,7 @@ import PIL
 from PIL import Image, ImageCms, ImageOps
 
 from ocopsite.errors import Problem, SiteError
-from ocopsite.model import Site
+from ocopsite.model import Producer, Product, Site, TourismSite
 from ocopsite.slugs import slug_for
 
 WIDTHS = (480, 960, 1440)
@@ -74,7 +74,8 @@ def publish(root: Path, site: Site, cache: Path | None = None) -> tuple[dict[tup
     pictures: dict[tuple[str, str], Picture] = {}
     files: dict[str, bytes] = {}
     problems = []
-    for record in (*site.products, *site.producers, *site.tourism):
+    records: list[Product | Producer | TourismSite] = [*site.products, *site.producers, *site.tourism]
+    for record in records:
         for i, photo in enumerate(record.photos):
             where = (record.folder, photo.file)
             if where in pictures:

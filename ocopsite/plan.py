@@ -177,7 +177,8 @@ def _filters(cat: Catalogue, entries: tuple[Entry, ...], fixed: tuple[str, str] 
     dimension = fixed[0] if fixed else None
     present = {e.group.slug for e in entries}, {e.place.slug for e in entries if e.place}
     return Filters(
-        stars=() if dimension == "stars" else tuple(n for n in STAR_LEVELS if any(e.product.stars == n for e in entries)),
+        stars=() if dimension == "stars" else tuple(n for n in STAR_LEVELS
+                                                    if any(e.product.stars == n for e in entries)),
         groups=() if dimension == "category" else tuple(g for g in cat.groups if g.slug in present[0]),
         places=() if dimension == "place" else tuple(p for p in cat.product_places if p.slug in present[1]),
         fixed=fixed,

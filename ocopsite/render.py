@@ -241,7 +241,8 @@ def template_problem(root: Path, exc: Exception) -> Problem:
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         return Problem(_relative(root, exc.filename), exc.lineno, exc.message or str(exc))
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith((".html", ".xml", ".txt", ".webmanifest", ".js")) and "/templates/" in frame.filename:
+        template = frame.filename.endswith((".html", ".xml", ".txt", ".webmanifest", ".js"))
+        if template and "/templates/" in frame.filename:
             return Problem(_relative(root, frame.filename), frame.lineno or 0, f"template error: {_said(exc)}")
     return Problem("templates", 0, f"template error: {_said(exc)}")
 

@@ -191,8 +191,8 @@ class Preview:
     def overlay(self, lang: str) -> bytes:
         """The problems as a panel at the top of a page, in ``lang`` where known."""
         title, intro = self.words.get(lang) or next(iter(self.words.values()), FALLBACK)
-        items = "".join(f"<li><code>{escape(p.path)}{':' + str(p.line) if p.line else ''}</code> {escape(p.message)}</li>"
-                        for p in self.problems)
+        items = "".join(f"<li><code>{escape(p.path)}{':' + str(p.line) if p.line else ''}</code> "
+                        f"{escape(p.message)}</li>" for p in self.problems)
         return (f'<aside class="build-errors" role="alert"><h2>{escape(title)}</h2><p>{escape(intro)}</p>'
                 f"<ol>{items}</ol></aside>").encode()
 
@@ -280,7 +280,7 @@ class OutputFileHandler(StaticFileHandler):  # type: ignore[misc]
 
     def compute_etag(self) -> str | None:
         """No validator for a page shown with problems: it must not be taken for the file."""
-        return None if self.preview.problems else super().compute_etag()  # type: ignore[no-any-return]
+        return None if self.preview.problems else super().compute_etag()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """An unknown address: the site's 404 page, as a host serves it."""
@@ -301,7 +301,8 @@ def _inside(root: str, path: str) -> None:
 def _with_overlay(html: bytes, preview: Preview, lang: str | None = None) -> bytes:
     """``html`` with the problems at the top of its body, in ``lang``, else in the page's language."""
     found = re.search(rb'<html[^>]*\blang="([^"]+)"', html)
-    panel = preview.overlay(lang if lang in preview.words else found.group(1).decode() if found else "")
+    chosen = lang if lang is not None and lang in preview.words else found.group(1).decode() if found else ""
+    panel = preview.overlay(chosen)
     body = re.search(rb"<body[^>]*>", html)
     return html[:body.end()] + panel + html[body.end():] if body else panel + html
 

@@ -78,9 +78,9 @@ def validate_site(raw: RawSite, problems: Problems, cache: Cache, workers: Worke
             refs.add("groups", group.slug, group.name.all())
     _known_despite_errors(raw, refs)
     refs.resolve(problems)
-    site = Site(config, *(tuple(records[s]) for s in RECORD_FILES), places, sectors,
-                tuple(p for b in bundles["pages"] if (p := free_page(b, codes, html, problems)) is not None),
-                _list_of(raw.synonyms, Synonym, codes, problems, refs) if raw.synonyms else ())
+    site = Site(config, tuple(records["products"]), tuple(records["producers"]), tuple(records["tourism"]), places,
+                sectors, tuple(p for b in bundles["pages"] if (p := free_page(b, codes, html, problems)) is not None),
+                _list_of(raw.synonyms, Synonym, codes, problems, refs))
     problems.raise_if_errors()
     return site
 
@@ -195,10 +195,10 @@ def _no_duplicates(doc: Doc, problems: Problems) -> None:
         groups = item.get("groups") if isinstance(item, dict) else None
         keys += [(i, "groups", j) for j in range(len(groups))] if isinstance(groups, list) else []
     for key in keys:
-        item: Any = doc.data
+        found: Any = doc.data
         for part in key:
-            item = item[part]
-        slug = item.get("slug") if isinstance(item, dict) else None
+            found = found[part]
+        slug = found.get("slug") if isinstance(found, dict) else None
         if isinstance(slug, str):
             line = doc.line(*key, "slug")
             if slug in seen:

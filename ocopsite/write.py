@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-
 MARKER = ".ocopsite"
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from conftest import copy_site, run_cli
 from ocopsite.build import check
-from ocopsite.errors import Problems, SiteError
 from ocopsite.cache import Cache
+from ocopsite.errors import Problems, SiteError
 from ocopsite.load import MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, load_site
 from ocopsite.parallel import Workers
 from ocopsite.validate import validate_site

@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 
 from conftest import REPO, SITES, build_site, copy_site, http_server
 from ocopsite.build import check
-from ocopsite.catalogue import Catalogue, Entry
+from ocopsite.catalogue import Catalogue
 from ocopsite.schema import Localized
 
 

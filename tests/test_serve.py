@@ -94,7 +94,7 @@ def test_an_unknown_address_gets_the_sites_own_404_page(served: tuple[str, Path,
 
 
 def test_a_failed_rebuild_shows_its_problems_on_every_page_in_its_language(served: tuple[str, Path, Path]) -> None:
-    base, site, log = served
+    base, site, _ = served
     product = site / "content/products/alpha/product.yaml"
     original = product.read_text(encoding="utf-8")
     product.write_text(original.replace("stars: 5", "stars: 9").replace("category: gia-vi", "category: gia-vii"),

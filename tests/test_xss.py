@@ -278,7 +278,8 @@ def test_no_payload_runs_in_a_browser(builds: tuple[Path, Path], page: Page) -> 
 @pytest.mark.parametrize(("file", "field", "line"), [
     ("content/products/alpha/product.yaml", "shops", "shops:\n  - name: Shop\n    url: {url}\n"),
     ("content/producers/hop-tac-xa-an/producer.yaml", "website", "website: {url}\n"),
-    ("content/tourism/cho-dem/site.yaml", "sources", "sources:\n  - title: Source\n    date: 2025-01-01\n    url: {url}\n"),
+    ("content/tourism/cho-dem/site.yaml", "sources",
+     "sources:\n  - title: Source\n    date: 2025-01-01\n    url: {url}\n"),
 ])
 def test_url_fields_refuse_every_scheme_but_https(file: str, field: str, line: str, url: str,
                                                   tmp_path: Path) -> None:
