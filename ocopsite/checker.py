@@ -66,8 +66,8 @@ class Checker:
         wrong = False
         for name, raw in data.items():
             if name not in fields:
-                self.error((*key, name), f"unknown field '{name}'{did_you_mean(str(name), fields)}"
-                                         f"{self._shallow_hint(data, fields, key, name)}")
+                hint = self._shallow_hint(data, fields, key, name) or did_you_mean(str(name), fields)
+                self.error((*key, name), f"unknown field '{name}'{hint}")
                 continue
             value = self.value(raw, fields[name], (*key, name))
             wrong |= value is INVALID

@@ -209,3 +209,70 @@ def test_deeply_nested_yaml_and_markdown_are_clean_errors(minimal: Path, path: s
     with pytest.raises(SiteError) as caught:
         check(minimal)
     assert [str(p) for p in caught.value.problems] == [f"{path}:{message}"]
+
+
+def test_every_independent_mistake_of_several_files_is_reported_in_one_run(minimal: Path) -> None:
+    """Wrong values, misspelt references, indentation and a YAML syntax error, in five files: none
+    hides another. A syntax error hides only the rest of its own file."""
+    def edit(path: str, *pairs: tuple[str, str]) -> None:
+        file = minimal / path
+        text = file.read_text(encoding="utf-8")
+        for old, new in pairs:
+            assert old in text, (path, old)
+            text = text.replace(old, new, 1)
+        file.write_text(text, encoding="utf-8")
+
+    edit("content/products/alpha/product.yaml", ("stars: 5", "stars: 6"), ("category: gia-vi", "category: gia-vii"),
+         ("producer: co-so-binh", "producer: co-so-binhh"))
+    edit("content/products/beta/product.yaml", ("stars: 4", "stars: 7"))
+    edit("content/products/delta/product.yaml", ("category: thuc-pham-che-bien", "category: thuc-pham-che-bienn"),
+         ("producer: hop-tac-xa-an", "producer: Hợp tác xã An"))
+    edit("content/products/gamma/product.yaml", ("place: phuong-hai", "place: ninh-hoa"))
+    edit("content/producers/hop-tac-xa-an/producer.yaml",
+         ("place: xa-mot\n", "place: xa-mot\n  website: https://example.org/x\n"), ("kind: cooperative", "kind: co-op"))
+    edit("content/producers/co-so-binh/producer.yaml", ("  vi: Cơ sở Bình\n", "  vi: Cơ sở Bình\nen: Binh Workshop\n"))
+    with pytest.raises(SiteError) as caught:
+        check(minimal)
+    assert [str(p) for p in caught.value.problems] == [
+        "content/producers/co-so-binh/producer.yaml:3: unknown field 'en'; if it belongs to 'name' (line 1), indent "
+        "it 2 spaces like the fields of 'name' (it is indented 0)",
+        "content/producers/hop-tac-xa-an/producer.yaml:4: 'kind' must be one of enterprise, cooperative, "
+        "cooperative-group, household, not 'co-op'",
+        "content/producers/hop-tac-xa-an/producer.yaml:6: YAML syntax error: mapping values are not allowed here "
+        "(column 10); line 6 is indented 2 spaces, deeper than 'place' on line 5, which already has its value: the "
+        "top-level fields are indented 0 spaces",
+        "content/products/alpha/product.yaml:4: 'stars' must be one of 3, 4, 5, not 6",
+        "content/products/alpha/product.yaml:5: unknown category 'gia-vii' (did you mean 'gia-vi'?)",
+        "content/products/alpha/product.yaml:6: unknown producer 'co-so-binhh' (did you mean 'co-so-binh'?)",
+        "content/products/beta/product.yaml:3: 'stars' must be one of 3, 4, 5, not 7",
+        "content/products/delta/product.yaml:5: unknown category 'thuc-pham-che-bienn' "
+        "(did you mean 'thuc-pham-che-bien'?)",
+        # by its name, not its slug
+        "content/products/delta/product.yaml:6: unknown producer 'Hợp tác xã An' (did you mean 'hop-tac-xa-an'?)",
+        # by a former name: xa-mot was formed from a commune of the former Ninh Hòa town
+        "content/products/gamma/product.yaml:7: unknown place 'ninh-hoa' (did you mean 'xa-mot'?)",
+    ]
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("name:\n  vi: A\n    en: B\nstars: 3\n", "line 3 is indented 4 spaces, deeper than 'vi' on line 2, which already "
+                                             "has its value: the fields of 'name' (line 1) are indented 2 spaces"),
+    ("recognition:\n  date: 2024\n    issuer: x\n", "line 3 is indented 4 spaces, deeper than 'date' on line 2, which "
+                                                  "already has its value: the fields of 'recognition' (line 1) are "
+                                                  "indented 2 spaces"),
+])
+def test_a_line_indented_too_deep_names_the_indentation_and_the_parent_field(text: str, hint: str) -> None:
+    _, problems = parse(text)
+    assert len(problems) == 1 and problems[0].endswith(hint), problems
+
+
+def test_a_field_indented_too_little_names_the_field_it_belongs_to(minimal: Path) -> None:
+    product = minimal / "content/products/alpha/product.yaml"
+    text = product.read_text(encoding="utf-8")
+    product.write_text(text.replace("  score: 91.5\n", "score: 91.5\n"), encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        check(minimal)
+    [problem] = caught.value.problems
+    assert str(problem) == (
+        "content/products/alpha/product.yaml:16: unknown field 'score'; if it belongs to 'recognition' (line 10), "
+        "indent it 2 spaces like the fields of 'recognition' (it is indented 0)")
