@@ -227,7 +227,16 @@ RECALL = [
     ("en/search/", "nuoc mam", "Alpha fish sauce"),  # the Vietnamese name, on the English page too
     ("en/search/", "mứt", "Gamma jam"),
     ("en/search/", "gar", "Purple garlic"),  # the start of the last word
+    ("en/search/", "Phuoc Son", "Purple garlic"),  # xa-bon was formed from Phước Sơn township…
+    ("vi/tim-kiem/", "Ninh Phước", "Tỏi tía"),  # …and from a commune of the former Ninh Phước district
 ]
+
+
+def test_a_place_merged_from_two_units_is_found_by_each_former_name(page: Page, site: str) -> None:
+    for query in ("Phuoc Son", "Ninh Phuoc"):
+        shown = results(page, f"{site}en/search/?q={quote(query)}")
+        assert ("en/places/xa-bon/", "Bốn Commune") in shown, query
+        assert ("en/products/toi-ninh-phuoc/", "Purple garlic") in shown, query
 
 
 @pytest.mark.parametrize(("path", "query", "expected"), RECALL, ids=[f"{p[:2]}: {q}" for p, q, _ in RECALL])

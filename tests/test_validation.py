@@ -276,3 +276,54 @@ def test_a_field_indented_too_little_names_the_field_it_belongs_to(minimal: Path
     assert str(problem) == (
         "content/products/alpha/product.yaml:16: unknown field 'score'; if it belongs to 'recognition' (line 10), "
         "indent it 2 spaces like the fields of 'recognition' (it is indented 0)")
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("  - title: A page\n    date: 2025-01-01\n", "a source needs its 'url', or the 'document' number and 'issuer' "
+                                                 "of a printed decision"),
+    ("  - title: A decision\n    document: 1/QĐ-UBND\n    date: 2025-01-01\n",
+     "a source needs its 'url', or the 'document' number and 'issuer' of a printed decision"),
+    ("  - title: A page\n    url: https://example.org/a\n", "missing required field 'date' in 'sources'"),
+])
+def test_a_source_needs_an_address_or_a_document_and_a_date(minimal: Path, source: str, message: str) -> None:
+    product = minimal / "content/products/gamma/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8") + "sources:\n" + source, encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        check(minimal)
+    assert [p.message for p in caught.value.problems] == [message]
+
+
+def test_a_printed_decision_is_a_source_with_its_number_issuer_and_date(minimal: Path) -> None:
+    product = minimal / "content/products/gamma/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8") + "sources:\n  - title: Quyết định\n"
+                       "    document: 1667/NQ-UBTVQH15\n    issuer: Ủy ban Thường vụ Quốc hội\n    date: 2025-06-16\n",
+                       encoding="utf-8")
+    made = check(minimal)
+    [source] = next(e for e in made.catalogue.products if e.slug == "gamma").product.sources
+    assert (source.document, source.issuer, source.url) == ("1667/NQ-UBTVQH15", "Ủy ban Thường vụ Quốc hội", None)
+
+
+def test_unconfirmed_facts_are_warnings_and_shown_as_reported(minimal: Path) -> None:
+    product = minimal / "content/products/gamma/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8") + "unconfirmed: [stars]\n", encoding="utf-8")
+    made = check(minimal)
+    assert "content/products/gamma/product.yaml:11: warning: 'stars' is marked unconfirmed: no source states it" in [
+        str(p) for p in made.warnings]
+    html = made.files["en/products/gamma/index.html"].decode()
+    assert '<span class="reported">3★ reported, decision not published</span>' in html
+
+
+def test_check_reports_how_complete_the_catalogue_is(minimal: Path) -> None:
+    result = run_cli("check", "--report", str(minimal))
+    assert result.returncode == 0, result.stderr
+    assert """Coverage on 2025-06-01: 4 products
+  status valid: 1 (25%)
+  status expiring: 1 (25%)
+  status expired: 1 (25%)
+  status revoked: 1 (25%)
+  with a source that has a URL: 1 (25%)
+  unconfirmed facts: 0 (in 0 products)
+  with a point of sale of their own or their producer's: 1 (25%)
+  tourism sites and points of sale with a location: 0 of 1
+  places with a location: 0 of 2
+  texts not yet translated: 5""" in result.stderr
