@@ -85,13 +85,13 @@ class Renderer:
                                 qr_file=qr_file, root_path=urlsplit(config.base_url).path, star_levels=STAR_LEVELS,
                                 notfound_inputs=self.notfound_inputs)
 
-    def notfound_inputs(self) -> tuple[list[str], str, list[str]]:
+    def notfound_inputs(self) -> tuple[list[str], list[str]]:
         """What the 404 page's script needs to find where the site starts in an address: the
-        first folder of every page (languages, "p"), the site's path, and each language's
-        product section ("en/products")."""
+        first folder of every page (languages, "p"), and each language's product section
+        ("en/products")."""
         marks = [*self.languages, "p"]
         products = [f"{code}/{self.urls.sections[code]['products']}" for code in self.languages]
-        return marks, urlsplit(self.config.base_url).path, products
+        return marks, products
 
     def key(self, inputs: str, page: PageSpec) -> str:
         """A digest of everything ``page`` is rendered from, given the digest of the site-wide
