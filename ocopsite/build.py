@@ -25,7 +25,7 @@ from ocopsite.load import load_site
 from ocopsite.parallel import Progress, Workers
 from ocopsite.plan import PageSpec, plan_pages
 from ocopsite.qr import qr_codes
-from ocopsite.render import Renderer, fingerprint, output_file, render_page, template_digests
+from ocopsite.render import CompiledTemplates, Renderer, fingerprint, output_file, render_page, template_digests
 from ocopsite.urls import Urls
 from ocopsite.validate import validate_site
 from ocopsite.write import Written, write_output
@@ -86,10 +86,12 @@ def make(root: Path, cache: Cache, today: dt.date | None = None, base_url: str |
     files.update(qr_codes(catalogue, urls, raw.root / FOLDER, workers))
     files.update(search.index_files(catalogue, strings, urls, cache))
     renderer = Renderer(raw.root / "templates", site.config, strings, urls,
-                        {name: url for name, (url, _) in assets.items()}, pictures)
+                        {name: url for name, (url, _) in assets.items()}, pictures, CompiledTemplates(cache))
     inputs = digest(code_version(), repr(sorted(template_digests(raw.root / "templates").items())),
                     site.config.digest, repr([sorted(s.texts.items()) for s in strings.values()]),
                     repr(sorted(renderer.assets.items())))
+    if failed := renderer.compile_all():
+        raise SiteError(failed)
     keys = {output_file(page): renderer.key(inputs, page) for page in pages if page.template != "sw.js"}
     files.update(render(renderer, [p for p in pages if p.template != "sw.js"], keys, cache, workers, progress))
     worker = _worker(pages, keys, files)
@@ -135,7 +137,7 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     cache = cache or Cache(root / FOLDER)
     made = make(root, cache, today, base_url, jobs, progress)
     written = write_output(output, made.files, previous)
-    cache.finish(prune=("page", "links"))
+    cache.finish(prune=("page", "links", "template"))
     pages = sum(name.endswith(".html") for name in made.files)
     return BuildResult(pages, len(made.files), time.perf_counter() - start, made.warnings, written, made.words)
 

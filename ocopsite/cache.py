@@ -145,6 +145,7 @@ class Cache:
             db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
             db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, data BLOB, PRIMARY KEY (kind, key))")
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # a cache may lose its last write, never its consistency
             self.db = db
         except (sqlite3.Error, OSError):
             self._discard()

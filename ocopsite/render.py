@@ -19,10 +19,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup, escape
 from PIL import Image
 
-from ocopsite.cache import digest
+from ocopsite.cache import Cache, code_version, digest
 from ocopsite.catalogue import STAR_LEVELS, Entry
 from ocopsite.errors import Problem
 from ocopsite.i18n import Strings
@@ -57,11 +58,28 @@ def template_digests(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file() and "assets" not in path.relative_to(folder).parts}
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in the build's cache under the template's name and the
+    checksum of its source (Jinja's own key): a template changed is compiled again."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        key = digest(code_version(), bucket.key, bucket.checksum)
+        found = self.cache.stored("template", [key]).get(key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.cache.store("template", digest(code_version(), bucket.key, bucket.checksum), bucket.bytecode_to_string())
+
+
 class Renderer:
     """Renders pages; each page gets helpers bound to its own URL and language."""
 
     def __init__(self, templates: Path, config: SiteConfig, strings: Mapping[str, Strings], urls: Urls,
-                 assets: Mapping[str, str], pictures: Pictures) -> None:
+                 assets: Mapping[str, str], pictures: Pictures, compiled: jinja2.BytecodeCache | None = None) -> None:
         self.config = config
         self.pictures = pictures
         self.strings = strings
@@ -75,6 +93,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=compiled,
         )
         self.env.filters["tel"] = lambda phone: re.sub(r"[^+0-9]", "", phone)
         self.env.filters["csp_hash"] = lambda text: "sha256-" + base64.b64encode(
@@ -92,6 +111,18 @@ class Renderer:
         marks = [*self.languages, "p"]
         products = [f"{code}/{self.urls.sections[code]['products']}" for code in self.languages]
         return marks, products
+
+    def compile_all(self) -> list[Problem]:
+        """Every template, compiled (or loaded compiled from the cache) here, before render
+        workers are forked: they then never touch the cache, which belongs to this process.
+        The problems of templates that do not compile, located."""
+        problems = []
+        for name in self.env.list_templates(filter_func=lambda n: not n.startswith(("assets/", "i18n/"))):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(template_problem(Path(self.env.loader.searchpath[0]).parent, exc))  # type: ignore[union-attr]
+        return problems
 
     def key(self, inputs: str, page: PageSpec) -> str:
         """A digest of everything ``page`` is rendered from, given the digest of the site-wide
