@@ -63,6 +63,18 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def in_fresh_process(module: str, function: str, *args: str) -> None:
+    """Call ``module.function(*args)`` (a module of tests/) in a new Python process. Workers never
+    fork from a process that runs threads, and the test process may run some (a fixture's HTTP
+    server, say): work meant for a pool of workers is tried where no thread runs."""
+    code = f"import sys, {module}; {module}.{function}(*sys.argv[1:])"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH,
+           "PYTHONPATH": os.pathsep.join([str(REPO / "tests"), str(REPO)])}
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "ocopsite", *args], cwd=cwd, env=env,

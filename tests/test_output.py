@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import build_site, tree
+from conftest import build_site, in_fresh_process, tree
+from ocopsite import parallel
 from ocopsite.build import build
 from ocopsite.errors import SiteError
+from ocopsite.parallel import Workers
 from ocopsite.write import OutputError
 
 
@@ -19,29 +22,44 @@ def test_two_builds_are_byte_identical(minimal: Path, tmp_path: Path) -> None:
     assert tree(first) == tree(second)
 
 
+def pool_builds(site: str, work: str) -> None:
+    """Build ``site`` in one process and on a pool of forked workers (every list of work goes to
+    the pool, however short), then check the pool was used and the bytes are the same."""
+    parallel.SERIAL_BELOW = 0
+    assert threading.active_count() == 1 and Workers(2)._parallel(1), "workers can fork here"
+    build(Path(site), Path(work) / "serial", jobs=1)
+    build(Path(site), Path(work) / "pool", jobs=3)
+    assert tree(Path(work) / "serial") == tree(Path(work) / "pool")
+
+
 def test_one_process_and_a_pool_of_workers_build_the_same_bytes(minimal: Path, tmp_path: Path) -> None:
-    build(minimal, tmp_path / "serial", jobs=1)
-    build(minimal, tmp_path / "pool", jobs=3)
-    assert tree(tmp_path / "serial") == tree(tmp_path / "pool")
+    in_fresh_process("test_output", "pool_builds", str(minimal), str(tmp_path))
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_template_errors_and_broken_links_are_located_in_every_worker(minimal: Path, jobs: int) -> None:
+def located_in_workers(site: str, jobs: str) -> None:
+    """A template error and a broken link, each found wherever the page was rendered."""
+    parallel.SERIAL_BELOW = 0
+    minimal = Path(site)
     template = minimal / "templates/product.html"
     text = template.read_text(encoding="utf-8")
     template.write_text(text.replace("<article class=\"product\">", '<article class="product"><a href="nowhere/">'),
                         encoding="utf-8")
     with pytest.raises(SiteError) as caught:
-        build(minimal, minimal / "output", jobs=jobs)
+        build(minimal, minimal / "output", jobs=int(jobs))
     problems = [str(p) for p in caught.value.problems]
     assert "en/products/alpha/index.html: broken link to 'nowhere/'" in problems
     assert len(problems) == 8, "each product page in each language"
     template.write_text(text.replace("<h1>{{ lx(p.name) }}</h1>", "<h1>{{ lx(p.nothing) }}</h1>"), encoding="utf-8")
     with pytest.raises(SiteError) as caught:
-        build(minimal, minimal / "output", jobs=jobs)
+        build(minimal, minimal / "output", jobs=int(jobs))
     [problem] = caught.value.problems
     assert (problem.path, problem.line) == ("templates/product.html", 18)
     assert "nothing" in problem.message
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_template_errors_and_broken_links_are_located_in_every_worker(minimal: Path, jobs: int) -> None:
+    in_fresh_process("test_output", "located_in_workers", str(minimal), str(jobs))
 
 
 def test_the_real_catalogue_builds_byte_identical_twice(tmp_path: Path, catalogue_output: Path) -> None:

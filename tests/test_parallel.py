@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, in_fresh_process
 from ocopsite import parallel
 from ocopsite.parallel import Workers
 
@@ -37,17 +37,25 @@ def _fail(item: int) -> int:
 
 def _die(item: int) -> int:
     if item == 250:
-        os._exit(3)
+        os._exit(3)  # in the test's own process (no worker forked), the exit status says so
     return item
 
 
-def test_results_come_in_order_from_the_workers_and_match_one_process() -> None:
+def fresh(scenario: str) -> None:
+    in_fresh_process("test_parallel", scenario)
+
+
+def order_and_pids() -> None:
     items = list(range(600))
     serial = Workers(1).map(_pid, items)
     pooled = Workers(2).map(_pid, items)
     assert [r for r, _ in pooled] == [r for r, _ in serial] == [i * i for i in items]
     assert {pid for _, pid in serial} == {os.getpid()}
     assert os.getpid() not in {pid for _, pid in pooled}, "the work was done by forked workers"
+
+
+def test_results_come_in_order_from_the_workers_and_match_one_process() -> None:
+    fresh("order_and_pids")
 
 
 def test_a_short_list_runs_here_and_progress_is_told() -> None:
@@ -57,22 +65,34 @@ def test_a_short_list_runs_here_and_progress_is_told() -> None:
     assert seen[-1] == (10, 10)
 
 
-def test_what_workers_share_is_inherited_not_pickled() -> None:
-    """A lock cannot be pickled: the workers get it, and the table, by being forked."""
+def inherited() -> None:
     table = {i: 2 * i for i in range(400)}
     results = Workers(2).map(_under_lock, list(range(400)), shared=(threading.Lock(), table))
     assert [value for value, _ in results] == [2 * i for i in range(400)]
     assert os.getpid() not in {pid for _, pid in results}
 
 
-def test_a_failure_in_a_worker_is_raised_here() -> None:
+def test_what_workers_share_is_inherited_not_pickled() -> None:
+    """A lock cannot be pickled: the workers get it, and the table, by being forked."""
+    fresh("inherited")
+
+
+def failure_raised() -> None:
     with pytest.raises(ValueError, match="bad item 250"):
         Workers(2).map(_fail, list(range(600)))
 
 
-def test_a_worker_that_dies_is_an_error_not_a_wait() -> None:
+def test_a_failure_in_a_worker_is_raised_here() -> None:
+    fresh("failure_raised")
+
+
+def death_raised() -> None:
     with pytest.raises(BrokenProcessPool):
         Workers(2).map(_die, list(range(600)))
+
+
+def test_a_worker_that_dies_is_an_error_not_a_wait() -> None:
+    fresh("death_raised")
 
 
 def test_nothing_forks_while_this_process_runs_threads() -> None:
