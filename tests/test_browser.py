@@ -11,6 +11,8 @@ from playwright.sync_api import Browser, Page
 
 from conftest import PHONE, browser_context, http_server
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture(scope="module")
 def site_url(minimal_output: Path) -> Iterator[str]:

@@ -10,9 +10,12 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser
 
 from conftest import BROWSER_TIME, EPOCH, browser_context, http_server
+
+pytestmark = pytest.mark.clock
 
 TESTS = Path(__file__).resolve().parent
 

@@ -10,7 +10,11 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import tree
+
+pytestmark = pytest.mark.clock
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "minimal"
 

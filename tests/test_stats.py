@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser
 
 from conftest import browser_context, build_site, http_server
 from ocopsite import stats
 from ocopsite.build import check
+
+pytestmark = pytest.mark.clock
 
 
 def test_the_figures_count_every_product_once(minimal: Path) -> None:

@@ -13,6 +13,8 @@ from ocopsite.catalogue import certificate_status
 from ocopsite.model import Recognition
 from ocopsite.schema import Bounds, PartialDate
 
+pytestmark = pytest.mark.clock
+
 TODAY = dt.date(2025, 6, 1)
 
 

@@ -10,9 +10,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from conftest import SITES, add_photos, build_site, camera_jpeg, copy_site
+
+pytestmark = pytest.mark.clock
 
 LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
