@@ -79,12 +79,13 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
     source itself (``load``), so a missed or merged notice can delay a rebuild, never make it
     stale."""
 
-    def __init__(self, site: Path, rebuild: Callable[[], bool]) -> None:
+    def __init__(self, site: Path, rebuild: Callable[[], bool], clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.site = site.resolve()
         self.rebuild = rebuild
+        self.clock = clock
         self.lock = threading.Lock()
-        self.changed_at: float | None = None  # when the last change not yet built came (time.monotonic)
+        self.changed_at: float | None = None  # when the last change not yet built came (``clock``)
         self.folders_moved = True  # content/ or templates/ appeared or went: watch them anew
         self.observer: BaseObserver | None = None
         logging.getLogger("watchdog.observers").addHandler(_Lost(self))
@@ -118,28 +119,29 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
             self.observer = _started(PollingObserver())
             self.observe()
 
-    def changed(self, path: str, kind: str) -> None:
+    def changed(self, path: str, kind: str) -> bool:
         """A notice from the watch (in its thread) that ``path`` changed (``kind``: watchdog's
-        event type)."""
+        event type). Whether it is a change of a source, which the next build must see."""
         inside = os.path.relpath(path, self.site).replace(os.sep, "/")
         top, _, rest = inside.partition("/")
         if top not in SOURCES:
-            return
+            return False
         with self.lock:
-            self.changed_at = time.monotonic()
+            self.changed_at = self.clock()
             if not rest and top != "site.yaml" and kind in (EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED):
                 self.folders_moved = True
+        return True
 
     def lost(self) -> None:
         """Notices may have been lost (the kernel's queue overflowed): build, and watch anew."""
         with self.lock:
-            self.changed_at = time.monotonic()
+            self.changed_at = self.clock()
             self.folders_moved = True
 
     def examine(self) -> tuple[str | None, float | None]:
         """livereload's look every ``TICK``: rebuild once a burst of changes is over."""
         with self.lock:
-            due = self.changed_at is not None and time.monotonic() - self.changed_at >= QUIET
+            due = self.changed_at is not None and self.clock() - self.changed_at >= QUIET
             if due:
                 self.changed_at = None  # a change from now on, even during the build, builds again
         if self.folders_moved:
