@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from conftest import PHONE, browser_context, http_server
+from conftest import BROWSER_TIME, PHONE, browser_context, http_server
 
 pytestmark = pytest.mark.clock
 
@@ -41,11 +41,15 @@ def test_certificate_status_is_right_on_the_day_the_page_is_read(
 def test_the_root_opens_the_browsers_language_showing_which(browser: Browser, site_url: str, locale: str,
                                                             home: str) -> None:
     context = browser_context(browser, **{**PHONE, "locale": locale})
+    context.clock.install(time=BROWSER_TIME)
+    context.clock.pause_at(BROWSER_TIME + dt.timedelta(seconds=1))  # no timer fires until told
     page = context.new_page()
     page.goto(site_url)
     assert page.get_by_role("link", name="Read in English").is_visible(), "the choice is shown meanwhile"
     opening = page.locator(".opening")
     assert opening.inner_text() in ("Opening the English pages…", "Đang mở trang tiếng Việt…")
+    assert page.url == site_url
+    page.clock.run_for(1000)
     page.wait_for_url(site_url + home)
     context.close()
 

@@ -3,6 +3,7 @@ every page, it lets every kind of page work in a real browser with no violation 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from hosting import SITE, catalogue_host, parse_rules
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
-from conftest import browser_context
+from conftest import BROWSER_TIME, browser_context
 
 HEADER_ONLY = ("frame-ancestors", "report-uri", "sandbox")  # ignored by browsers in a <meta> tag
 PRODUCT = "rong-nho-tach-nuoc-tri-tin"
@@ -148,18 +149,25 @@ def test_search_finds_products_under_the_policy(watched: tuple[Page, list[str]],
 def test_language_choice_short_links_and_404_work_under_the_policy(watched: tuple[Page, list[str]],
                                                                     host: str) -> None:
     page, violations = watched
+    # The root and short links open the reader's language after a moment (a timer): the clock
+    # stands still until the test moves it, so that the choice can be clicked first on any machine.
+    page.clock.install(time=BROWSER_TIME)
+    page.clock.pause_at(BROWSER_TIME + dt.timedelta(seconds=1))
     page.goto(host)  # the root: choose a language, which site.js remembers
-    settle(page)
+    page.wait_for_load_state("load")
     assert styled(page)
     page.get_by_role("link", name="Read in English").click()
     page.wait_for_url(host + "en/")
     page.goto(host)
+    page.clock.run_for(1000)
     page.wait_for_url(host + "en/")  # site.js ran on the root page and sent the reader on
     page.goto(host + f"p/{PRODUCT}/")  # a short link: site.js opens the reader's language
+    page.clock.run_for(1000)
     page.wait_for_url(host + f"en/products/{PRODUCT}/")
     response = page.goto(host + "no/such/page/")
     assert response is not None and response.status == 404
-    settle(page)
+    page.wait_for_load_state("load")
+    page.clock.run_for(100)
     assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "640px", "its own styles"
     assert page.get_by_role("link", name="Search the catalogue").get_attribute("href") == \
         host.removeprefix(host.split("/", 3)[0] + "//" + host.split("/", 3)[2]) + "en/search/", "its script ran"
