@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 FOLDER = ".ocopsite-cache"
+BUSY_SECONDS = 30.0  # how long to wait for a database another process is writing
 T = TypeVar("T")
 
 
@@ -111,8 +112,8 @@ class Cache:
                     db.execute("DELETE FROM keep")
                     db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(key,) for key in keep])
                     db.execute("DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM keep)", (kind,))
-        except sqlite3.Error:
-            self._discard()
+        except sqlite3.Error as exc:
+            self._failed(exc)
         self.pending = {}
 
     def close(self) -> None:
@@ -131,8 +132,8 @@ class Cache:
                 marks = ",".join("?" * len(chunk))
                 rows = db.execute(f"SELECT key, data FROM entries WHERE kind = ? AND key IN ({marks})", (kind, *chunk))
                 found.update((key, bytes(data)) for key, data in rows)
-        except sqlite3.Error:
-            self._discard()
+        except sqlite3.Error as exc:
+            self._failed(exc)
             return {}
         return found
 
@@ -142,14 +143,23 @@ class Cache:
         path = self.folder / "cache.sqlite"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
+            db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level="DEFERRED")
             db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, data BLOB, PRIMARY KEY (kind, key))")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # a cache may lose its last write, never its consistency
             self.db = db
-        except (sqlite3.Error, OSError):
-            self._discard()
+        except (sqlite3.Error, OSError) as exc:
+            self._failed(exc)
         return self.db
+
+    def _failed(self, exc: Exception) -> None:
+        """Go on without the disk layer. A database another process holds locked (a build beside
+        ``serve``) is left to it; a damaged or unwritable one is removed."""
+        if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            self.close()
+            self.folder = None
+        else:
+            self._discard()
 
     def _discard(self) -> None:
         """A damaged or unwritable database: remove it and go on without the disk layer."""

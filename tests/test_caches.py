@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from conftest import copy_site, tree
+from ocopsite import cache as cache_module
 from ocopsite.build import build, make
 from ocopsite.cache import FOLDER, Cache
 from ocopsite.errors import SiteError
@@ -264,3 +266,24 @@ def test_an_entry_under_the_right_key_but_the_wrong_bytes_cannot_happen_by_conte
     changed = {name for name in first if first[name] != second.get(name)}
     assert "en/products/alpha/index.html" in changed and "vi/san-pham/alpha/index.html" not in changed
     assert "en/stars/index.html" not in changed
+
+
+def test_a_database_another_process_is_writing_is_left_to_it(minimal: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """``build`` beside ``serve``: a database held by another writer is waited for a while, then
+    the build goes on without writing to it, and leaves it whole."""
+    build(minimal, tmp_path / "first")
+    database = minimal / FOLDER / "cache.sqlite"
+    monkeypatch.setattr(cache_module, "BUSY_SECONDS", 0.1)
+    holder = sqlite3.connect(database)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        product = minimal / "content/products/alpha/en.md"
+        product.write_text(product.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+        build(minimal, tmp_path / "second")  # has something to store: waits, then goes on
+    finally:
+        holder.rollback()
+        holder.close()
+    assert database.is_file()
+    assert sqlite3.connect(database).execute("SELECT count(*) FROM entries").fetchone()[0] > 0
+    assert (tmp_path / "second/en/products/alpha/index.html").read_text(encoding="utf-8").count("More.") == 1
