@@ -59,7 +59,8 @@ class Checker:
         """A record of ``kind`` from a mapping, or INVALID after saying why (the fields that are
         right are checked all the same)."""
         if not isinstance(data, dict):
-            self.error(key, f"{_name(key, 'this file')} must be a mapping of fields (name: value), not {_kind(data)}")
+            where = f"'{_name(key)}'" if key else "this file"
+            self.error(key, f"{where} must be a mapping of fields (name: value), not {_kind(data)}")
             return INVALID
         fields = specs(kind)
         clean: dict[str, Any] = {}
@@ -93,8 +94,8 @@ class Checker:
         if raw is None:
             return None
         if isinstance(raw, str) and (found := PLACEHOLDER.search(raw)):
-            self.error(key, f"'{_name(key)}' still holds the placeholder «{found.group(1)}»: write "
-                            f"{found.group(1).rstrip('.…')} there")
+            self.error(key, f"'{_name(key)}' still holds the placeholder «{found.group(1)}»: write what it asks "
+                            "for in its place")
             return INVALID
         result = getattr(self, f"_{spec.kind}")(raw, spec, key)
         if result is not INVALID and spec.choices and result not in spec.choices:
@@ -247,7 +248,10 @@ class Checker:
             if name not in ("after", "before"):
                 self.error((*key, name), f"unknown field '{name}' in '{_name(key)}' (a date's bounds are 'after' "
                                          "and 'before')")
-            elif value is not None and (checked := self._date(value, spec, (*key, name))) is not INVALID:
+            elif value is None:
+                self.error((*key, name), f"'{_name((*key, name))}' is empty: write a date such as 2025-01-16, "
+                                         "or leave it out")
+            elif (checked := self._date(value, spec, (*key, name))) is not INVALID:
                 bounds[name] = checked
         return Bounds(bounds.get("after"), bounds.get("before")) if bounds or not raw else INVALID
 

@@ -241,8 +241,8 @@ def markdown_body(texts: list[tuple[str, Text]], html: Mapping[str, str], proble
             return Body()
         for number, line in enumerate(text.text.splitlines(), 1):
             for placeholder in PLACEHOLDER.finditer(line):
-                problems.error(text.path, number, f"still holds the placeholder «{placeholder.group(1)}»: write "
-                                                  f"{placeholder.group(1).rstrip('.…')} there")
+                problems.error(text.path, number, f"still holds the placeholder «{placeholder.group(1)}»: write what "
+                                                  "it asks for in its place")
         converted = html.get(html_key(text.text))
         if converted is None:
             problems.error(text.path, 0, "Markdown nested too deeply")

@@ -327,3 +327,21 @@ def test_check_reports_how_complete_the_catalogue_is(minimal: Path) -> None:
   tourism sites and points of sale with a location: 0 of 1
   places with a location: 0 of 2
   texts not yet translated: 5""" in result.stderr
+
+
+@pytest.mark.parametrize(("date", "message"), [
+    ("{after: }", "'recognition.date.after' is empty: write a date such as 2025-01-16, or leave it out"),
+    ("{before: , after: 2024}", "'recognition.date.before' is empty: write a date such as 2025-01-16, or leave it out"),
+    ("{}", None),
+])
+def test_a_bounded_date_with_an_empty_bound_is_an_error_not_a_date_dropped(minimal: Path, date: str,
+                                                                          message: str | None) -> None:
+    product = minimal / "content/products/alpha/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8").replace("  date: 2024-03-01", f"  date: {date}", 1),
+                       encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        check(minimal)
+    [problem] = caught.value.problems
+    assert problem.path == "content/products/alpha/product.yaml" and problem.line == 12
+    if message:
+        assert problem.message == message
