@@ -101,6 +101,17 @@ class Strings:
             return self("status.recognised_by", date=self.date(when.before))
         return self("status.recognised_after", date=self.date(when.after))
 
+    def when(self, when: PartialDate | Bounds) -> Markup:
+        """A date at the precision a source gives it, on its own: "1 March 2024", "by 15
+        February 2023", "between 16 January and 19 June 2025"."""
+        if isinstance(when, PartialDate):
+            return escape(self.date(when))
+        if when.after and when.before:
+            return self("status.when_between", start=self.date(when.after), end=self.date(when.before))
+        if when.before:
+            return self("status.when_by", date=self.date(when.before))
+        return self("status.when_after", date=self.date(when.after))
+
     def status_line(self, code: str, first: dt.date | None, last: dt.date | None, bounded: bool) -> Markup:
         """A certificate's status in a sentence: "Valid until 15 February 2026", "Ended by 15
         February 2026 unless renewed", "Expiry date not published"."""
