@@ -1,18 +1,16 @@
-/* ocopsite service worker: keeps the site's shell, the pages opened and the search files of the
-   languages read, so that they work without a connection. See templates/sw.js. */
+/* ocopsite service worker: keeps the pages opened and the assets they use, so that they work
+   without a connection. See templates/sw.js. */
 "use strict";
 var SCOPE = self.registration.scope;
 var SITE = "ocopsite " + SCOPE + " ";
-var CACHE = SITE + "4b18d04cbfa2";
-var SHELL = ["./", "manifest.webmanifest", "offline.html", "assets/style.09c98d51a4.css", "assets/site.148187968c.js", "assets/search.fe91f41184.js", "assets/icons.b9a61f1260.svg", "assets/icon.05981ff045.svg", "vi/", "vi/tim-kiem/", "en/", "en/search/"];
-var LANGS = ["vi", "en"];
-var FIXED = /^(assets|media)\/|^pagefind\/(index|filter|fragment)\/|\.pf_meta$/;
-var ANY = { ignoreVary: true };
-var searches = {};
+var CACHE = SITE + "9cd58fd87693701d";
+var SHELL = ["offline.html", "manifest.webmanifest", "assets/style.9437f39510.css", "assets/site.283077a69d.js", "assets/icons.123be5596c.svg", "assets/icon.05981ff045.svg", "assets/illustrations.6e5279eb18.svg"];
+var PAGES = {"en": ["en/", "en/search/", "assets/search.69937fa0e8.js"], "vi": ["vi/", "vi/tim-kiem/", "assets/search.69937fa0e8.js"]};
+var FIXED = /^(assets|media)\//;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
-    return cache.addAll(SHELL.map(function (url) { return new Request(url, { cache: "no-cache" }); }));
+    return cache.addAll(SHELL);
   }).then(function () { return self.skipWaiting(); }));
 });
 
@@ -24,7 +22,12 @@ self.addEventListener("activate", function (event) {
 });
 
 self.addEventListener("message", function (event) {
-  if (LANGS.indexOf(event.data && event.data.search) >= 0) event.waitUntil(search(event.data.search));
+  var wanted = PAGES[event.data && event.data.save];
+  if (wanted) event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return Promise.all(wanted.map(function (url) {
+      return cache.match(url).then(function (found) { return found || cache.add(url).catch(function () {}); });
+    }));
+  }));
 });
 
 self.addEventListener("fetch", function (event) {
@@ -36,7 +39,7 @@ self.addEventListener("fetch", function (event) {
 
 function cacheFirst(event, path) {
   return caches.open(CACHE).then(function (cache) {
-    return cache.match(SCOPE + path, ANY).then(function (found) {
+    return cache.match(SCOPE + path).then(function (found) {
       return found || fetch(event.request).then(function (response) { return keep(event, path, response); });
     });
   });
@@ -45,63 +48,36 @@ function cacheFirst(event, path) {
 function networkFirst(event, path) {
   return fetch(event.request).then(function (response) { return keep(event, path, response); }, function () {
     return caches.open(CACHE).then(function (cache) {
-      return cache.match(SCOPE + path, ANY).then(function (found) {
-        return found || (event.request.mode === "navigate" ? offline(cache) : Response.error());
+      return cache.match(SCOPE + path).then(function (found) {
+        if (found) return offlineCopy(found);
+        return event.request.mode === "navigate" ? offline(cache) : Response.error();
       });
     });
   });
 }
 
 function keep(event, path, response) {
-  if (response.ok && response.type === "basic" && path.indexOf("pagefind/fragment/") !== 0) {
+  if (response.ok && response.type === "basic") {
     var copy = response.clone();
-    event.waitUntil(caches.open(CACHE).then(function (cache) {
-      return cache.put(SCOPE + path, copy).then(function () { return fragment(cache, path); });
-    }));
+    event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.put(SCOPE + path, copy); }));
   }
   return response;
 }
 
-function fragment(cache, path) {
-  var lang = path.split("/")[0];
-  if (LANGS.indexOf(lang) < 0) return null;
-  return search(lang).then(function (pages) { return pages[path] && save(cache, "pagefind/" + pages[path]); });
-}
-
-function save(cache, url) {
-  return cache.match(url, ANY).then(function (found) { return found || cache.add(url).catch(function () {}); });
-}
-
-function search(lang) {
-  if (!searches[lang]) {
-    searches[lang] = caches.open(CACHE).then(function (cache) {
-      return fetch("pagefind/offline." + lang + ".json", { cache: "no-cache" }).then(function (response) {
-        if (!response.ok) throw new Error(response.status);
-        return response.json();
-      }).then(function (list) {
-        return Promise.all(list.files.map(function (file) { return save(cache, "pagefind/" + file); }))
-          .then(function () { return cache.keys(); })
-          .then(function (saved) {
-            return Promise.all(saved.map(function (request) {
-              var page = list.pages[request.url.slice(SCOPE.length)];
-              return page && save(cache, "pagefind/" + page);
-            }));
-          }).then(function () { return list.pages; });
-      });
-    }).catch(function () {
-      delete searches[lang];
-      return {};
-    });
-  }
-  return searches[lang];
+function offlineCopy(found) {
+  var headers = new Headers(found.headers);
+  headers.set("X-Ocopsite-Offline", "1");
+  return found.blob().then(function (body) {
+    return new Response(body, { status: found.status, statusText: found.statusText, headers: headers });
+  });
 }
 
 function offline(cache) {
-  return cache.match("offline.html").then(function (page) {
+  return cache.match(SCOPE + "offline.html").then(function (page) {
     if (!page) return Response.error();
     return page.text().then(function (html) {
       html = html.replace(/ (href|src)="(?![a-z]+:|\/|#)/g, ' $1="' + new URL(SCOPE).pathname);
-      return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
+      return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8", "X-Ocopsite-Offline": "1" } });
     });
   });
 }
