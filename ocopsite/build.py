@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -120,10 +121,13 @@ def render(renderer: Renderer, pages: list[PageSpec], keys: Mapping[str, str], c
 
 
 def _worker(pages: list[PageSpec], keys: Mapping[str, str], files: Mapping[str, bytes]) -> PageSpec:
-    """The service worker, versioned by every page and the names of every other file (assets,
-    photos and the search index carry their digest in their name): a new build of any of them
-    changes it, so that browsers install it anew and drop the old saved pages."""
-    version = digest(repr(sorted(keys.items())), *sorted(files))[:16]
+    """The service worker, versioned by the names and bytes of every other file: a build that
+    changes any of them changes it, so that browsers install it anew and drop the old saved
+    pages; one that changes none (the same site on another machine) keeps it."""
+    total = 0
+    for name in sorted(files):
+        total = zlib.crc32(files[name], zlib.crc32(name.encode(), total))
+    version = digest(str(len(files)), f"{total:08x}")[:16]
     spec = next(page for page in pages if page.template == "sw.js")
     return replace(spec, data={"version": version})
 

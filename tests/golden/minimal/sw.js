@@ -3,7 +3,7 @@
 "use strict";
 var SCOPE = self.registration.scope;
 var SITE = "ocopsite " + SCOPE + " ";
-var CACHE = SITE + "9cd58fd87693701d";
+var CACHE = SITE + "de7e3560da86bb3d";
 var SHELL = ["offline.html", "manifest.webmanifest", "assets/style.9437f39510.css", "assets/site.283077a69d.js", "assets/icons.123be5596c.svg", "assets/icon.05981ff045.svg", "assets/illustrations.6e5279eb18.svg"];
 var PAGES = {"en": ["en/", "en/search/", "assets/search.69937fa0e8.js"], "vi": ["vi/", "vi/tim-kiem/", "assets/search.69937fa0e8.js"]};
 var FIXED = /^(assets|media)\//;
