@@ -7,8 +7,9 @@ written d). A synonym table (content/synonyms.yaml) adds the words a visitor typ
 that says "trầm hương" is found by "agarwood" too.
 
 A result must match every word of the query: the whole word, or, for the last word only and
-at three letters or more, the start of a word (search.js). Nothing is matched by a shorter
-prefix, so "agarwood" never falls back to "a".
+at three letters or more, the start of a word that some name holds (search.js), so that typing
+finds names while a whole query such as "ca phe" never finds "cả … phép" in a description.
+Nothing is matched by a shorter prefix, so "agarwood" never falls back to "a".
 
 Files, all under ``search/``:
 - ``meta.json``: the version, how many documents and products, the chunk size, the synonyms;

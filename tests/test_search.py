@@ -83,10 +83,27 @@ def documents(cat: Catalogue) -> dict[str, Document]:
     return found
 
 
-def matches(query: str, document: Document) -> bool:
+def name_words(cat: Catalogue) -> set[str]:
+    """The words of every name (products, producers, places to visit and shops, places), with
+    the synonyms of their terms: what the last word of a query may be the start of."""
+    synonyms = [[folded(term) for term in group.terms.all()] for group in cat.site.synonyms]
+    found: set[str] = set()
+    for thing in [*(e.product for e in cat.products), *cat.site.producers, *cat.site.tourism, *cat.places]:
+        tokens = [t for text in texts(thing.name) for t in [*folded(text), ""]]
+        found.update(t for t in tokens if t)
+        joined = " " + " ".join(tokens) + " "
+        for group in synonyms:
+            if any(term and f" {' '.join(term)} " in joined for term in group):
+                found.update(word for term in group for word in term)
+    return found
+
+
+def matches(query: str, document: Document, names: set[str]) -> bool:
+    """Every word of the query is a word of the document, or the last one, at three letters or
+    more, the start of one of its words that is also a word of some name."""
     words = folded(query)
     return all(word in document.words or (i == len(words) - 1 and len(word) >= 3
-                                           and any(w.startswith(word) for w in document.words))
+                                           and any(w.startswith(word) and w in names for w in document.words))
                for i, word in enumerate(words))
 
 
@@ -121,37 +138,48 @@ QUERIES = [
     "sea grapes", "rong nho", "durian", "sầu riêng", "xoai say", "mango", "dried mango", "grapes", "nho xanh",
     "garlic", "Ninh Hoa", "Khanh Son", "pottery", "gom", "brocade", "wine", "ruou nho", "Cam Lam", "Ba Moi",
     "lobster", "kimchi", "q", "x", "xo", "ca", "rong nho dried", "grape Ninh Phuoc", "zzqqy", "sau rieng dong lanh",
+    "ca phe", "Ninh Ph", "sau ri",
 ]
 
 
+@dataclass(frozen=True)
+class Searched:
+    url: str
+    docs: dict[str, Document]
+    names: set[str]
+
+
 @pytest.fixture(scope="module")
-def catalogue(catalogue_output: Path) -> Iterator[tuple[str, dict[str, Document]]]:
+def catalogue(catalogue_output: Path) -> Iterator[Searched]:
+    cat = check(REPO).catalogue
     with http_server(catalogue_output) as url:
-        yield url, documents(check(REPO).catalogue)
+        yield Searched(url, documents(cat), name_words(cat))
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
 @pytest.mark.parametrize("query", QUERIES)
-def test_every_result_matches_every_word_of_the_query(page: Page, catalogue: tuple[str, dict[str, Document]],
+def test_every_result_matches_every_word_of_the_query(page: Page, catalogue: Searched,
                                                       query: str, lang: str) -> None:
-    url, docs = catalogue
+    url, docs = catalogue.url, catalogue.docs
     path = "en/search/" if lang == "en" else "vi/tim-kiem/"
     shown = results(page, f"{url}{path}?q={quote(query)}")
-    wrong = [(address, name) for address, name in shown if not matches(query, docs[address])]
+    wrong = [(address, name) for address, name in shown if not matches(query, docs[address], catalogue.names)]
     assert wrong == [], f"{query!r} shows results that do not match it"
-    found = [address for address, doc in docs.items() if address.startswith(lang + "/") and matches(query, doc)]
+    found = [address for address, doc in docs.items()
+             if address.startswith(lang + "/") and matches(query, doc, catalogue.names)]
     assert {address for address, _ in shown} == set(found), "every match is shown (products, then the rest)"
     kinds = [docs[address].kind for address, _ in shown]
     assert kinds == sorted(kinds, key=lambda k: k != "product"), "products first"
 
 
 def test_the_words_that_showed_nonsense_now_find_what_they_mean(page: Page,
-                                                               catalogue: tuple[str, dict[str, Document]]) -> None:
-    url, docs = catalogue
+                                                               catalogue: Searched) -> None:
+    url, docs = catalogue.url, catalogue.docs
     agarwood = results(page, url + "en/search/?q=agarwood")
     assert agarwood and all("tram" in docs[a].words for a, _ in agarwood)
     assert ("en/tourism/lang-nghe-tram-huong-van-thang/" in {a for a, _ in agarwood}), "the agarwood village"
     assert results(page, url + "en/search/?q=coffee") == [], "no coffee in the catalogue: no grapes either"
+    assert results(page, url + "vi/tim-kiem/?q=ca%20phe") == [], "nor in Vietnamese: 'phe' is no start of 'phép'"
     assert results(page, url + "en/search/?q=cashew") == []
     nha_trang = results(page, url + "en/search/?q=Nha%20Trang")
     assert nha_trang and {docs[a].kind for a, _ in nha_trang} >= {"place"}
@@ -160,8 +188,8 @@ def test_the_words_that_showed_nonsense_now_find_what_they_mean(page: Page,
 
 
 def test_nothing_found_says_so_in_the_pages_language_and_suggests_a_spelling(
-        page: Page, catalogue: tuple[str, dict[str, Document]]) -> None:
-    url, _ = catalogue
+        page: Page, catalogue: Searched) -> None:
+    url = catalogue.url
     assert results(page, url + "en/search/?q=duriann") == []
     nothing = page.locator("#search-nothing")
     assert nothing.is_visible() and "Nothing in the catalogue matches these words." in nothing.inner_text()
@@ -174,8 +202,8 @@ def test_nothing_found_says_so_in_the_pages_language_and_suggests_a_spelling(
 
 
 def test_producers_places_and_shops_come_after_the_products_marked_by_kind(
-        page: Page, catalogue: tuple[str, dict[str, Document]]) -> None:
-    url, docs = catalogue
+        page: Page, catalogue: Searched) -> None:
+    url, docs = catalogue.url, catalogue.docs
     shown = results(page, url + "en/search/?q=Ba%20Moi")
     assert any(docs[a].kind == "product" for a, _ in shown) and any(docs[a].kind == "producer" for a, _ in shown)
     rows = page.locator("#search-other-results li").all()
@@ -184,8 +212,8 @@ def test_producers_places_and_shops_come_after_the_products_marked_by_kind(
 
 
 def test_every_example_in_the_search_box_finds_a_product(page: Page,
-                                                         catalogue: tuple[str, dict[str, Document]]) -> None:
-    url, _ = catalogue
+                                                         catalogue: Searched) -> None:
+    url = catalogue.url
     for path in ("en/search/", "vi/tim-kiem/", "en/", "vi/"):
         page.goto(url + path)
         examples = (page.locator("input[type=search]").first.get_attribute("placeholder") or "").rstrip("…")

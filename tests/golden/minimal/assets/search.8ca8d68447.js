@@ -1,6 +1,6 @@
 /* ocopsite search page: queries the index that ocopsite/search.py writes under search/.
    A result matches every word of the query: the whole word, or, for the last word only and at
-   three letters or more, the start of a word; synonyms were added to the index. Products come
+   three letters or more, the start of a word of a name; synonyms were added to the index. Products come
    first, then producers, places to visit and shops, and places. Reads and writes ?q=, ?stars=,
    ?category= and ?place=, so that a search can be linked. Without a connection (the service
    worker marks what it answers from its cache), only the pages saved on the phone are searched. */
@@ -62,12 +62,14 @@
     return out;
   }
 
-  /* The documents a word finds: every token it is, or (prefix) starts. */
+  /* The documents a word finds: every token it is, or (prefix) starts. A prefix completes only
+     to words of names (shard[token][0], the documents that have it in a name): "ca phe" typed
+     whole must not find "cả … phép" in a description. */
   function find(word, prefix) {
     return get("t/" + word.slice(0, 3) + ".json").then(function (shard) {
       var all = new Set(), named = new Set();
       Object.keys(shard || {}).forEach(function (token) {
-        if (token === word || (prefix && token.indexOf(word) === 0)) {
+        if (token === word || (prefix && shard[token][0] && token.indexOf(word) === 0)) {
           decode(shard[token][1]).forEach(function (n) { all.add(n); });
           decode(shard[token][0]).forEach(function (n) { named.add(n); });
         }
@@ -198,7 +200,10 @@
         var text = Array.from(product.querySelectorAll("h1, .lead, .facts dd, .prose")).map(function (n) {
           return n.textContent;
         }).join(" \u0000 ");
-        if (!matches(terms, text, synonyms)) return null;
+        var named = Array.from(product.querySelectorAll("h1, .facts dd")).map(function (n) {
+          return n.textContent;
+        }).join(" ");
+        if (!matches(terms, text, named, synonyms)) return null;
         var stars = product.querySelector(".verdict .stars");
         var status = product.querySelector(".status-line .status");
         var art = product.querySelector(".title use");
@@ -210,7 +215,9 @@
     });
   }
 
-  function matches(terms, text, synonyms) {
+  /* The rule of the index, on a saved page's text: a prefix completes only to words of names
+     (the title and the facts: names, producer, place, category). */
+  function matches(terms, text, named, synonyms) {
     var found = words(text.replace(/\u0000/g, " , "));
     var have = new Set(found);
     var joined = " " + words(text).join(" ") + " ";
@@ -222,7 +229,7 @@
     return terms.every(function (word, i) {
       if (have.has(word)) return true;
       if (i !== terms.length - 1 || word.length < 3) return false;
-      return Array.from(have).some(function (token) { return token.indexOf(word) === 0; });
+      return words(named).some(function (token) { return token.indexOf(word) === 0; });
     });
   }
 
