@@ -16,9 +16,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, Request
 
-from conftest import REPO, SITES, build_site, copy_site, http_server
+from conftest import PHONE, REPO, SITES, browser_context, build_site, copy_site, http_server
 from ocopsite.build import check
 from ocopsite.catalogue import Catalogue
 from ocopsite.schema import Localized
@@ -110,7 +110,12 @@ def matches(query: str, document: Document, names: set[str]) -> bool:
 def results(page: Page, url: str) -> list[tuple[str, str]]:
     """Every result shown, products first, each as (its address within the site, its name)."""
     foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1") else foreign.append(r.url))
+
+    def watch(request: Request) -> None:
+        if not request.url.startswith("http://127.0.0.1"):
+            foreign.append(request.url)
+
+    page.on("request", watch)
     page.goto(url)
     page.locator("#search-count").filter(has_text=re.compile(r"\d")).wait_for()
     more = page.locator("#search-more")
@@ -118,6 +123,7 @@ def results(page: Page, url: str) -> list[tuple[str, str]]:
         shown = page.locator("#search-results li").count()
         more.click()
         page.locator(f"#search-results li >> nth={shown}").wait_for()
+    page.remove_listener("request", watch)
     assert foreign == []
     root = url.split("/search/")[0].split("/tim-kiem/")[0].rsplit("/", 1)[0] + "/"
     shown = []
@@ -140,6 +146,15 @@ QUERIES = [
     "lobster", "kimchi", "q", "x", "xo", "ca", "rong nho dried", "grape Ninh Phuoc", "zzqqy", "sau rieng dong lanh",
     "ca phe", "Ninh Ph", "sau ri",
 ]
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser) -> Iterator[Page]:
+    """One phone for every search of this file (360 x 800, English): each test opens its own
+    address, and nothing a search does changes the next one."""
+    context = browser_context(browser, **PHONE)
+    yield context.new_page()
+    context.close()
 
 
 @dataclass(frozen=True)
