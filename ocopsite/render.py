@@ -140,8 +140,8 @@ class Renderer:
             return digest(value.digest, self._photos(value))
         if isinstance(value, (tuple, list)):
             return digest(type(value).__name__, *(self.fingerprint(v) for v in value))
-        if isinstance(value, Mapping):
-            return digest("map", *(f"{k!r}={self.fingerprint(v)}" for k, v in sorted(value.items(), key=repr)))
+        if isinstance(value, Mapping):  # keys may be records: each side by its fingerprint, never its repr
+            return digest("map", *sorted(f"{self.fingerprint(k)}={self.fingerprint(v)}" for k, v in value.items()))
         if hasattr(value, "__dataclass_fields__"):
             return digest(type(value).__name__, *(self.fingerprint(getattr(value, f))
                                                   for f in value.__dataclass_fields__))
