@@ -31,6 +31,8 @@ from ocopsite.urls import Urls
 from ocopsite.validate import validate_site
 from ocopsite.write import Written, write_output
 
+PRUNED = ("page", "links", "template", "yaml")  # kinds kept on disk only while a build uses them
+
 
 @dataclass(frozen=True)
 class Made:
@@ -141,7 +143,7 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     cache = cache or Cache(root / FOLDER)
     made = make(root, cache, today, base_url, jobs, progress)
     written = write_output(output, made.files, previous)
-    cache.finish(prune=("page", "links", "template"))
+    cache.finish(prune=PRUNED)
     pages = sum(name.endswith(".html") for name in made.files)
     return BuildResult(pages, len(made.files), time.perf_counter() - start, made.warnings, written, made.words)
 

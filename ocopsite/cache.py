@@ -18,12 +18,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import pickle
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 FOLDER = ".ocopsite-cache"
+_MISSING = object()
 BUSY_SECONDS = 30.0  # how long to wait for a database another process is writing
 T = TypeVar("T")
 
@@ -70,6 +72,30 @@ class Cache:
         self._count(self.misses, kind)
         value = self.now[entry] = compute()
         return value
+
+    def kept(self, kind: str, key: str, compute: Callable[[], T]) -> T:
+        """Like ``remember``, and on disk too (pickled, under the code's version as well): for
+        what costs more to make than to unpickle, such as a parsed YAML file or a record."""
+        entry = (kind, key)
+        stored = digest(code_version(), key)
+        self.used.add((kind, stored))  # kept on disk while a build uses it, from memory or not
+        if entry in self.now or entry in self.last:
+            return self.remember(kind, key, compute)
+        value: Any = _MISSING
+        data = self._read(kind, [stored]).get(stored)
+        if data is not None:
+            try:
+                value = pickle.loads(data)
+            except Exception:  # an entry from another version of a library, say: made again
+                value = _MISSING
+        if value is _MISSING:
+            self._count(self.misses, kind)
+            value = compute()
+            self.pending[(kind, stored)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            self._count(self.hits, kind)
+        self.now[entry] = value
+        return value  # type: ignore[no-any-return]
 
     def stored(self, kind: str, keys: Iterable[str]) -> dict[str, bytes]:
         """Of ``keys``, those held in memory or on disk, with their bytes."""

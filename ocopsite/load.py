@@ -106,7 +106,7 @@ class _Reader:
             own = Problems()
             return parse_yaml(name, text, own), own.items
 
-        doc, problems = self.cache.remember("yaml", digest(name, text), parse)
+        doc, problems = self.cache.kept("yaml", digest(name, text), parse)
         self.problems.items.extend(problems)
         return doc, text
 

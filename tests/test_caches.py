@@ -27,7 +27,7 @@ from PIL import Image
 
 from conftest import copy_site, tree
 from ocopsite import cache as cache_module
-from ocopsite.build import build, make
+from ocopsite.build import PRUNED, build, make
 from ocopsite.cache import FOLDER, Cache
 from ocopsite.errors import SiteError
 from ocopsite.write import Written
@@ -235,7 +235,7 @@ def built(site: Path) -> dict[str, bytes] | list[str]:
         files = dict(make(site, cache, jobs=1).files)
     except SiteError as exc:
         return [str(p) for p in exc.problems]
-    cache.finish(prune=("page", "links", "template"))
+    cache.finish(prune=PRUNED)
     return files
 
 
