@@ -4,6 +4,13 @@ A build that fails, or is killed, never leaves ``output/`` half written: until t
 holds the previous build, after it the new one (``tests/test_kill.py`` kills builds at many
 moments). What a killed build leaves beside it (its staging folder, the lock file) is removed
 by the next build.
+
+The folder swapped out is not deleted: it is kept beside ``output/`` as ``.output.spare``
+(hidden, never published) and becomes the next build's staging folder, in which only what
+differs is written, as in double buffering. Its manifest (``.output.spare.manifest``) gives
+each file's size, modification time, inode and digest when it was written; a file whose
+``lstat`` no longer agrees, or that the manifest does not list, is written again, and one the
+new build does not have is removed. Deleting the spare is always safe.
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ import contextlib
 import ctypes
 import ctypes.util
 import fcntl
+import hashlib
 import os
 import shutil
+import stat
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -131,26 +140,101 @@ def _replace(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _write_and_swap(output: Path, files: Mapping[str, bytes], manifest: bytes) -> None:
+Manifest = dict[str, tuple[int, int, int, str]]  # file: size, modification time (ns), inode, digest
+
+
+def _write_and_swap(output: Path, files: Mapping[str, bytes], marker: bytes) -> None:
     _remove_leftovers(output.parent, output.name)
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
-    folders: set[Path] = set()
+    spare, spare_manifest = _spare(output), _manifest_path(_spare(output))
+    digests = {name: hashlib.blake2b(data, digest_size=16).hexdigest() for name, data in files.items()}
+    try:
+        kept: Manifest = {}
+        known = _read_manifest(spare_manifest)
+        spare_manifest.unlink(missing_ok=True)  # from now on the spare is being changed
+        if spare.is_dir() and not spare.is_symlink() and (spare / MARKER).is_file():
+            os.rename(spare, staging)
+            kept = _reuse(staging, known, digests)
+        else:
+            staging.mkdir()
+        made = _fill(staging, files, digests, kept)
+        (staging / MARKER).write_bytes(marker)
+        # The manifest of what is about to be swapped out goes with it, to the spare's name,
+        # before the swap: a kill at any instant leaves no manifest describing another folder.
+        output_manifest = _manifest_path(output)
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(output_manifest, spare_manifest)
+        swap(staging, output)
+        if staging.exists() and not spare.exists():  # ``staging`` holds the folder swapped out
+            os.rename(staging, spare)
+        else:
+            spare_manifest.unlink(missing_ok=True)
+        _write_manifest(output_manifest, kept | made)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
-    def put(name: str, data: bytes) -> None:
+
+def _spare(output: Path) -> Path:
+    return output.with_name(f".{output.name}.spare")
+
+
+def _manifest_path(folder: Path) -> Path:
+    """Beside the folder, never inside it: the manifest of ``output`` is not published."""
+    return folder.with_name(f"{folder.name}.manifest" if folder.name.startswith(".") else f".{folder.name}.manifest")
+
+
+def _reuse(staging: Path, known: Manifest, digests: Mapping[str, str]) -> Manifest:
+    """Remove from a spare what the new build has not, and note what it may keep: a file whose
+    bytes are the new ones and which is still as its manifest says it was written."""
+    kept: Manifest = {}
+    for folder, subfolders, names in os.walk(staging, topdown=False):
+        base = os.path.relpath(folder, staging)
+        for name in names:
+            relative = name if base == "." else f"{base}/{name}"
+            path = os.path.join(folder, name)
+            entry = known.get(relative)
+            if relative in digests and entry is not None and entry[3] == digests[relative]:
+                info = os.lstat(path)
+                if stat.S_ISREG(info.st_mode) and entry[:3] == (info.st_size, info.st_mtime_ns, info.st_ino):
+                    kept[relative] = entry
+                    continue
+            os.unlink(path)
+        for name in subfolders:
+            with contextlib.suppress(OSError):  # emptied: the new build may not need it
+                os.rmdir(os.path.join(folder, name))
+    return kept
+
+
+def _fill(staging: Path, files: Mapping[str, bytes], digests: Mapping[str, str], kept: Manifest) -> Manifest:
+    """Write every file not kept, and note how each was written."""
+    made: Manifest = {}
+    folders: set[Path] = set()
+    for name, data in files.items():
+        if name in kept:
+            continue
         path = staging / name
         if path.parent not in folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             folders.add(path.parent)
         path.write_bytes(data)
+        info = path.lstat()
+        made[name] = (info.st_size, info.st_mtime_ns, info.st_ino, digests[name])
+    return made
 
+
+def _read_manifest(path: Path) -> Manifest:
     try:
-        staging.mkdir()
-        for name, data in files.items():
-            put(name, data)
-        (staging / MARKER).write_bytes(manifest)
-        swap(staging, output)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        rows = path.read_text(encoding="utf-8").splitlines()
+        return {name: (int(size), int(mtime), int(inode), digest)
+                for size, mtime, inode, digest, name in (row.split(" ", 4) for row in rows)}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_manifest(path: Path, manifest: Manifest) -> None:
+    text = "".join(f"{size} {mtime} {inode} {digest} {name}\n"
+                   for name, (size, mtime, inode, digest) in sorted(manifest.items()))
+    _replace(path, text.encode("utf-8"))
 
 
 def _refuse_foreign(output: Path) -> None:

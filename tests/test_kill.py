@@ -118,8 +118,8 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Catalog
     run_build(catalogue.site, output)  # fills the photo and QR caches too
     complete = {"A": tree(output)}
     catalogue.switch("B")
-    seconds = run_build(catalogue.site, root / "reference")
-    complete["B"] = tree(root / "reference")
+    seconds = run_build(catalogue.site, root / "reference" / "output")
+    complete["B"] = tree(root / "reference" / "output")
     shutil.rmtree(root / "reference")
     assert complete["A"] != complete["B"]
     catalogue.switch("A")
@@ -163,7 +163,11 @@ def test_a_killed_build_leaves_the_previous_or_the_new_output_whole(
     run_build(catalogue.site, output)
     assert tree(output) == complete[catalogue.version]
     assert all(wait_until(lambda g=g: not living(g), 30, 0.05) for g in groups), "processes left running"
-    assert sorted(p.name for p in parent.iterdir()) == ["held", "output", "site"]
+    # What stays beside output/ is the folder swapped out, kept for the next build, and the
+    # manifests of both (the spare's only if the killed build had written output/'s).
+    beside = {p.name for p in parent.iterdir()}
+    must = {".output.manifest", ".output.spare", "held", "output", "site"}
+    assert must <= beside <= must | {".output.spare.manifest"}, sorted(beside)
 
 
 SERVE = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -10,7 +11,8 @@ import pytest
 
 from conftest import build_site, in_fresh_process, tree
 from ocopsite import parallel
-from ocopsite.build import build
+from ocopsite.build import build, make
+from ocopsite.cache import Cache
 from ocopsite.errors import SiteError
 from ocopsite.parallel import Workers
 from ocopsite.write import OutputError
@@ -128,3 +130,63 @@ def test_a_bad_source_date_epoch_is_one_clear_error(minimal: Path, monkeypatch: 
         build(minimal, minimal / "output")
     assert [str(p) for p in caught.value.problems] == [
         "SOURCE_DATE_EPOCH: must be a whole number of seconds since 1970-01-01, not 'yesterday'"]
+
+
+def expected(site: Path) -> dict[str, bytes]:
+    """What a clean build of ``site`` holds, marker aside."""
+    return dict(make(site, Cache()).files)
+
+
+def without_marker(folder: Path) -> dict[str, bytes]:
+    files = tree(folder)
+    files.pop(".ocopsite")
+    return files
+
+
+def test_the_folder_swapped_out_becomes_the_next_builds_and_only_what_differs_is_written(minimal: Path,
+                                                                                         tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    build(minimal, output)
+    build(minimal, output)
+    spare = tmp_path / ".output.spare"
+    assert (spare / ".ocopsite").is_file() and not (output / ".output.spare").exists()
+    held = tmp_path / "held"  # a second link to each file keeps its inode from being reused
+    held.mkdir()
+    inodes = {}
+    for number, path in enumerate(p for p in spare.rglob("*") if p.is_file()):
+        os.link(path, held / str(number))
+        inodes[path.relative_to(spare).as_posix()] = path.stat().st_ino
+    product = minimal / "content/products/alpha/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8").replace("Anchovy fish sauce.", "Anchovy sauce."),
+                       encoding="utf-8")
+    build(minimal, output)
+    assert without_marker(output) == expected(minimal)
+    kept = {name for name, inode in inodes.items()
+            if (output / name).exists() and (output / name).stat().st_ino == inode}
+    assert "en/about/index.html" in kept, "unchanged: not written again"
+    assert "en/products/alpha/index.html" not in kept
+    assert not [p for p in tmp_path.iterdir() if ".new-" in p.name], "no staging folder left"
+
+
+def test_a_spare_changed_by_hand_is_put_right_before_it_is_published(minimal: Path, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    build(minimal, output)
+    build(minimal, output)
+    spare = tmp_path / ".output.spare"
+    page = spare / "en/index.html"
+    page.write_bytes(page.read_bytes().replace(b"<main", b"<mAin"))  # same size, another time
+    (spare / "vi/index.html").unlink()
+    (spare / "en/stray.html").write_text("not ours", encoding="utf-8")
+    build(minimal, output)
+    assert without_marker(output) == expected(minimal)
+
+
+def test_a_spare_folder_that_ocopsite_did_not_write_is_left_alone(minimal: Path, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    build(minimal, output)
+    foreign = tmp_path / ".output.spare"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine", encoding="utf-8")
+    build(minimal, output)
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine" and len(list(foreign.iterdir())) == 1
+    assert without_marker(output) == expected(minimal)
