@@ -5,8 +5,10 @@ affects, so that a miss costs time and never correctness:
 
 - in memory, any value, for as long as the ``Cache`` object lives (``serve`` keeps one for all
   its rebuilds); what a build does not use is forgotten after it, so memory follows the site;
-- on disk, bytes only, in ``.ocopsite-cache/cache.sqlite`` beside ``site.yaml`` (ignored by
-  git), which ``build`` and ``check`` use too: a CI job that keeps the folder builds warm.
+- on disk, in ``.ocopsite-cache/cache.sqlite`` beside ``site.yaml`` (ignored by git), which
+  ``build`` and ``check`` use too, so that a CI job that keeps the folder builds warm: bytes
+  (pages, link checks, compiled templates), or with ``kept`` a pickled value (parsed YAML),
+  stored under the code's version as well.
 
 An entry that cannot be read, or a database that is damaged, is simply not used: deleting the
 folder changes nothing but speed. Only the process that made the ``Cache`` touches the database
