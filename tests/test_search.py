@@ -118,11 +118,12 @@ def results(page: Page, url: str) -> list[tuple[str, str]]:
     page.on("request", watch)
     page.goto(url)
     page.locator("#search-count").filter(has_text=re.compile(r"\d")).wait_for()
-    more = page.locator("#search-more")
-    while more.is_visible():  # every page of results
-        shown = page.locator("#search-results li").count()
-        more.click()
-        page.locator(f"#search-results li >> nth={shown}").wait_for()
+    for button, rows in (("#search-more", "#search-results li"), ("#search-more-others", "#search-other-results li")):
+        more = page.locator(button)
+        while more.is_visible():  # every page of results, products and the other kinds apart
+            shown = page.locator(rows).count()
+            more.click()
+            page.locator(f"{rows} >> nth={shown}").wait_for()
     page.remove_listener("request", watch)
     assert foreign == []
     root = url.split("/search/")[0].split("/tim-kiem/")[0].rsplit("/", 1)[0] + "/"
@@ -327,3 +328,28 @@ def test_the_header_search_button_opens_the_search_page(page: Page, site: str) -
     page.locator("#q").fill("garlic")
     page.locator("#search-results a").first.wait_for()
     assert page.url.endswith("?q=garlic")
+
+
+def test_other_kinds_come_a_page_at_a_time(page: Page, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A place's name can find thousands of producers in a national catalogue: they are shown a
+    page at a time, as products are, and every one of them matches."""
+    import sys
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from synthetic import generate
+
+    site = generate(150, tmp_path_factory.mktemp("many") / "site")
+    output, _ = build_site(site)
+    with http_server(output) as url:
+        page.goto(url + "en/search/?q=Ninh%20Hoa")
+        page.locator("#search-count").filter(has_text=re.compile(r"\d")).wait_for()
+        rows, more = page.locator("#search-other-results li"), page.locator("#search-more-others")
+        assert rows.count() == 20 and more.is_visible()
+        shown = 20
+        while more.is_visible():
+            more.click()
+            page.locator(f"#search-other-results li >> nth={shown}").wait_for()
+            assert rows.count() in (shown + 20, shown + 1) or not more.is_visible()
+            shown = rows.count()
+        assert shown > 20
+        links = [a.get_attribute("href") for a in page.locator("#search-other-results a").all()]
+        assert len(set(links)) == len(links) == shown, "each page adds results not shown yet"

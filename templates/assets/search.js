@@ -14,6 +14,7 @@
   var nothing = document.getElementById("search-nothing");
   var suggest = document.getElementById("search-suggest");
   var more = document.getElementById("search-more");
+  var moreOthers = document.getElementById("search-more-others");
   var FIELDS = ["stars", "category", "place"];
   var PAGE = 20;
   var SVG = "http://www.w3.org/2000/svg";
@@ -163,21 +164,26 @@
     count.textContent = text.replace("{n}", found.toLocaleString(document.documentElement.lang));
   }
 
-  function show(meta, hits, from, ticket) {
-    var products = hits.filter(function (n) { return n < meta.products; });
-    var rest = from ? [] : hits.filter(function (n) { return n >= meta.products; });
-    var page = products.slice(from, from + PAGE);
-    return shown(meta, page.concat(rest)).then(function (docs) {
+  /* The next PAGE results of ``numbers`` into ``into``; ``button`` adds the PAGE after. Products
+     and the other kinds are paged apart, so that a place's name that finds thousands of
+     producers costs no more than a page of them. */
+  function page(meta, numbers, into, button, from, ticket) {
+    return shown(meta, numbers.slice(from, from + PAGE)).then(function (docs) {
       if (ticket !== latest) return;
-      list.append.apply(list, docs.slice(0, page.length).map(card));
-      if (!from) {
-        others.replaceChildren.apply(others, docs.slice(page.length).map(card));
-        others.parentNode.hidden = !rest.length;
-      }
-      if (window.ocopsite) window.ocopsite.refreshStatus(list);
-      more.hidden = from + PAGE >= products.length;
-      more.onclick = function () { show(meta, hits, from + PAGE, ticket); };
+      into.append.apply(into, docs.map(card));
+      if (window.ocopsite) window.ocopsite.refreshStatus(into);
+      button.hidden = from + PAGE >= numbers.length;
+      button.onclick = function () { page(meta, numbers, into, button, from + PAGE, ticket); };
     });
+  }
+
+  function show(meta, hits, ticket) {
+    var rest = hits.filter(function (n) { return n >= meta.products; });
+    others.parentNode.hidden = !rest.length;
+    return Promise.all([
+      page(meta, hits.filter(function (n) { return n < meta.products; }), list, more, 0, ticket),
+      page(meta, rest, others, moreOthers, 0, ticket),
+    ]);
   }
 
   /* Offline: the pages of this language saved on the phone, matched by the same rule. */
@@ -284,6 +290,7 @@
     others.replaceChildren();
     others.parentNode.hidden = true;
     more.hidden = true;
+    moreOthers.hidden = true;
   }
 
   async function run() {
@@ -306,7 +313,7 @@
       if (ticket !== latest) return;
       reset();
       offline.hidden = true;
-      await show(meta, found.hits, 0, ticket);
+      await show(meta, found.hits, ticket);
       if (ticket !== latest) return;
       say(found.hits.filter(function (n) { return n < meta.products; }).length);
       nothing.hidden = found.hits.length > 0;
