@@ -311,6 +311,23 @@ def test_typing_searches_at_once_and_updates_the_address(page: Page, site: str) 
     assert (card.locator("use").get_attribute("href") or "").endswith("#garlic-shallot")
 
 
+def test_a_letter_more_that_finds_the_same_results_leaves_them_as_drawn(page: Page, site: str) -> None:
+    """Drawing twenty cards again at each key is what a slow phone feels: "garl" and "garlic"
+    find the same product, and its card stays the very same element; a letter that changes
+    the results draws them again."""
+    page.goto(site + "en/search/")
+    page.locator("#q").fill("garl")
+    page.locator("#search-results a").first.wait_for()
+    page.locator("#search-results li").first.evaluate("li => { li.dataset.before = 'yes'; }")
+    page.locator("#q").press_sequentially("ic")
+    page.wait_for_url("**?q=garlic")
+    page.locator("#search-count").filter(has_text="1 result").wait_for()
+    assert page.locator("#search-results li").first.get_attribute("data-before") == "yes"
+    page.locator("#q").fill("fish sauce")
+    page.locator("#search-results a", has_text="Alpha fish sauce").wait_for()
+    assert page.locator("#search-results li[data-before]").count() == 0
+
+
 def test_result_cards_show_stars_status_drawing_and_place(page: Page, site: str) -> None:
     names(page, site + "en/search/?q=fish+sauce")
     card = page.locator("#search-results .card").first

@@ -24,6 +24,7 @@
   var files = {};
   var latest = 0;
   var timer = 0;
+  var drawn = null; /* the results on screen, as the list of their numbers */
 
   var wentOffline = false;
   function Offline() { this.offline = true; }
@@ -286,6 +287,7 @@
   }
 
   function reset() {
+    drawn = null;
     list.replaceChildren();
     others.replaceChildren();
     others.parentNode.hidden = true;
@@ -311,10 +313,16 @@
       var found = await searchIndex(query, meta);
       if (wentOffline) throw new Offline();
       if (ticket !== latest) return;
-      reset();
       offline.hidden = true;
-      await show(meta, found.hits, ticket);
-      if (ticket !== latest) return;
+      /* One more letter often finds the same results ("xoa", "xoai"): those on screen stay,
+         with the pages of them already shown, instead of being drawn again. */
+      var numbers = found.hits.join(",");
+      if (numbers !== drawn) {
+        reset();
+        await show(meta, found.hits, ticket);
+        if (ticket !== latest) return;
+        drawn = numbers;
+      }
       say(found.hits.filter(function (n) { return n < meta.products; }).length);
       nothing.hidden = found.hits.length > 0;
       if (!found.hits.length) offerSpellings(query, found.misses);
