@@ -115,6 +115,11 @@ class Cache:
         self._count(self.hits, kind, len(found))
         return found
 
+    def keep(self, kind: str, keys: Iterable[str]) -> None:
+        """Keep on disk, though this build did not read them, the entries under ``keys`` that
+        exist: a later build may want them (a kind in ``finish``'s ``prune`` loses the rest)."""
+        self.used.update((kind, key) for key in keys)
+
     def store(self, kind: str, key: str, data: bytes) -> None:
         """Keep ``data`` under ``key``, in memory now and on disk at ``finish``."""
         self.now[(kind, key)] = data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+import zlib
 from collections.abc import Container, Mapping
 from urllib.parse import unquote
 
@@ -68,15 +69,30 @@ def _resolve(base: str, path: str) -> str:
 
 
 def check(files: Mapping[str, bytes], pages: Mapping[str, str], cache: Cache, workers: Workers) -> None:
-    """Raise with every link of every HTML page that leads to no file of ``files``. What a page
-    says is kept under its key (``pages``: each page's, by file name, which names its bytes) and
-    a digest of every file name: a page and a site both unchanged are not read again."""
+    """Raise with every link of every HTML page that leads to no file of ``files``.
+
+    Two results are kept per page, each under what it is made from: the files its links lead
+    to, under its key (``pages``: each page's, by file name, which names its bytes); and its
+    broken links, under that key and a digest of every file name. An unchanged page of an
+    unchanged site is not looked at; an unchanged page of a site whose files changed (a new
+    product, a new word in the search index) is checked from its kept targets, not read again."""
     known = frozenset(files)
     names = digest(*sorted(known))
-    keys = {name: digest(names, key) for name, key in pages.items() if name.endswith(".html")}
+    html = {name: key for name, key in pages.items() if name.endswith(".html")}
+    keys = {name: digest(names, key) for name, key in html.items()}
     found = cache.stored("links", keys.values())
-    todo = [name for name, key in keys.items() if key not in found]
-    for name, broken in zip(todo, workers.map(_broken, todo, shared=(files, known)), strict=True):
+    unchecked = [name for name, key in keys.items() if key not in found]
+    kept = {name: digest("targets", name, key) for name, key in html.items()}
+    cache.keep("links", kept.values())  # for a later build whose files differ
+    targets = cache.stored("links", [kept[name] for name in unchecked])
+    todo = [name for name in unchecked if kept[name] not in targets]
+    for name, made in zip(todo, workers.map(_targets, todo, shared=files), strict=True):
+        targets[kept[name]] = zlib.compress("\n".join(made).encode(), 1)
+        cache.store("links", kept[name], targets[kept[name]])
+    for name in unchecked:
+        leads = zlib.decompress(targets[kept[name]]).decode().split("\n")
+        broken = [] if all(not target or target in known for target in leads) else \
+            [problem.message for problem in broken_links(name, link_targets(name, files[name]), known)]
         found[keys[name]] = "\n".join(broken).encode()
         cache.store("links", keys[name], found[keys[name]])
     problems = [Problem(name, 0, message) for name, key in keys.items() for message in found[key].decode().splitlines()]
@@ -84,6 +100,6 @@ def check(files: Mapping[str, bytes], pages: Mapping[str, str], cache: Cache, wo
         raise SiteError(problems)
 
 
-def _broken(shared: tuple[Mapping[str, bytes], frozenset[str]], name: str) -> list[str]:
-    files, known = shared
-    return [problem.message for problem in broken_links(name, link_targets(name, files[name]), known)]
+def _targets(files: Mapping[str, bytes], name: str) -> list[str]:
+    """The files the links of page ``name`` lead to, each once."""
+    return sorted({target for _, target in link_targets(name, files[name])})

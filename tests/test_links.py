@@ -115,3 +115,28 @@ def test_a_link_resolves_as_the_general_path_rules_say(base: list[str], path: li
     expected = ("\0outside" if resolved.startswith("../") else
                 resolved + "index.html" if resolved == "" or resolved.endswith("/") else resolved)
     assert found == [(link, expected)]
+
+
+def test_a_kept_page_is_checked_again_when_the_files_of_the_site_change() -> None:
+    """Link checks are kept per page, but a page that did not change can break when another
+    file goes: it is checked against the files there are now, from the targets kept for it,
+    without being read again."""
+    from ocopsite.cache import Cache
+    from ocopsite.errors import SiteError
+    from ocopsite.links import check
+    from ocopsite.parallel import Workers
+
+    page = b'<a href="../b/">b</a> <a href="../c/#top">c</a> <img src="../photo.webp">'
+    files = {"a/index.html": page, "b/index.html": b"", "c/index.html": b"", "photo.webp": b""}
+    keys = {name: f"key of {name}" for name in files}
+    cache = Cache()
+    check(files, keys, cache, Workers(1))
+    assert cache.misses["links"] == 2 * 3  # three pages: their targets, then their broken links
+    cache.start()
+    check({**files, "new.json": b"{}"}, keys, cache, Workers(1))
+    assert cache.misses["links"] == 3 and cache.hits["links"] == 3, "targets kept, broken links checked again"
+    cache.start()
+    del files["c/index.html"], keys["c/index.html"]
+    with pytest.raises(SiteError) as raised:
+        check(files, keys, cache, Workers(1))
+    assert [str(p) for p in raised.value.problems] == ["a/index.html: broken link to '../c/#top'"]
