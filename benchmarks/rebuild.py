@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""How fast ``serve`` shows an edit: rebuilds of a synthetic catalogue after one change.
+"""How fast ``serve`` rebuilds after an edit: in-process rebuilds of a synthetic catalogue.
 
-Builds the catalogue once with a session, as ``serve`` does, then times rebuilds (median of
-`--runs`): with nothing changed, after one product file changes (its summary, then back), after
-a producer's name changes, and after a template changes. The search index is remade after the
-browser reloads, as in ``serve``, so it is not counted; its time is printed apart.
+Does what ``serve`` does (``ocopsite.serve.rebuild_into``): one ``Cache`` kept for every
+build (its memory layer, with the site's .ocopsite-cache on disk beneath it, as serve makes it),
+each build given what the one before wrote (``previous``), so only changed files are written.
+The first build runs on every core, as serve's does; the rebuilds run in one process, as
+serve's do (its watch runs a thread, and ``parallel`` never forks a process that runs threads).
+
+Times (median of `--runs`): nothing changed; one product's YAML changed (its summary, then
+back: with words the index knows already, and with a word new to it, which adds a search
+file); a producer's name changed; a template changed. For each, the median CPU time of this
+process (near the wall time on a quiet machine: the rebuilds use one core), how many results
+the last build made and how many it reused, and how many files it changed in the output.
 
 Usage: benchmarks/rebuild.py [N] [--runs R]   (default: 3000 products, 5 runs)
 """
@@ -25,16 +32,24 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from synthetic import generate  # noqa: E402
 
-from ocopsite.build import build  # noqa: E402
-from ocopsite.session import Session  # noqa: E402
+from ocopsite.build import BuildResult, build  # noqa: E402
+from ocopsite.cache import FOLDER, Cache  # noqa: E402
 
 
 def toggle(path: Path, old: str, new: str) -> Callable[[int], None]:
     """An edit that changes ``old`` to ``new`` on even runs and back on odd ones."""
     def apply(run: int) -> None:
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace(old, new, 1) if run % 2 == 0 else text.replace(new, old, 1), encoding="utf-8")
+        changed = text.replace(old, new, 1) if run % 2 == 0 else text.replace(new, old, 1)
+        assert changed != text, f"{path}: the edit changes nothing"
+        path.write_text(changed, encoding="utf-8")
     return apply
+
+
+def changed_files(before: BuildResult, after: BuildResult) -> int:
+    """Files added, changed or removed from one build's output to the next."""
+    old, new = before.written.files, after.written.files
+    return sum(old.get(name) != data for name, data in new.items()) + sum(name not in new for name in old)
 
 
 def main() -> int:
@@ -46,37 +61,36 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         site = generate(args.count, Path(scratch) / "site")
         output = Path(scratch) / "output"
-        session = Session(defer_index=True)
+        cache = Cache(site / FOLDER)
         start = time.perf_counter()
-        build(site, output, session=session)
+        last = build(site, output, cache=cache)
         print(f"{args.count} products: first build {time.perf_counter() - start:.2f} s "
-              f"({session.counts['rendered']} files)")
+              f"({last.pages} pages, {last.files} files)", flush=True)
         product = site / "content/products/san-pham-7/product.yaml"
         producer = site / "content/producers/chu-the-3/producer.yaml"
         edits: dict[str, Callable[[int], None]] = {
             "nothing changed": lambda run: None,
-            "one product's summary": toggle(product, "\nsummary:\n  vi: ", "\nsummary:\n  vi: Mới, "),
+            "one product's YAML": toggle(product, "\nsummary:\n  vi: ", "\nsummary:\n  vi: Đặc sản, "),
+            "  the same, a new word": toggle(product, "\nsummary:\n  vi: ", "\nsummary:\n  vi: Xyzzy, "),
             "one producer's name": toggle(producer, "\n  en: ", "\n  en: New "),
             "a template": toggle(site / "templates/product.html", "<h1>", "<h1 class=\"name\">"),
         }
+        print(f"{'edit':<22} {'median s':>8} {'min s':>6} {'max s':>6} {'CPU s':>6} {'made':>6} {'reused':>7}"
+              f" {'written':>7}")
         for label, change in edits.items():
-            times, rendered, index_time = [], 0, 0.0
+            times, cpu, made, reused, written = [], [], 0, 0, 0
             for run in range(args.runs):
-                session.settle()  # as serve does in the quiet poll after each build
                 change(run)
-                start = time.perf_counter()
-                build(site, output, session=session)
+                start, began = time.perf_counter(), time.process_time()
+                result = build(site, output, cache=cache, previous=last.written, jobs=1)
                 times.append(time.perf_counter() - start)
-                rendered = session.counts["rendered"]
-                if session.index_pending is not None:
-                    index, session.index_pending = session.index_pending, None
-                    began = time.perf_counter()
-                    index()
-                    index_time = time.perf_counter() - began
-            line = f"{label:<24} {statistics.median(times):6.2f} s  ({rendered} files rendered)"
-            if label == "one product's summary":
-                line += f"; search index after the reload: {index_time:.2f} s"
-            print(line, flush=True)
+                cpu.append(time.process_time() - began)
+                made, reused = sum(cache.misses.values()), sum(cache.hits.values())
+                written = changed_files(last, result)
+                last = result
+            print(f"{label:<22} {statistics.median(times):8.3f} {min(times):6.3f} {max(times):6.3f}"
+                  f" {statistics.median(cpu):6.2f} {made:>6} {reused:>7} {written:>7}", flush=True)
+        cache.close()
     return 0
 
 
