@@ -75,6 +75,11 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.cache.store("template", digest(code_version(), bucket.key, bucket.checksum), bucket.bytecode_to_string())
 
 
+def _leaf(hasher: Any, text: str, mark: bytes = b"V") -> None:
+    data = text.encode()
+    hasher.update(b"%s%d:" % (mark, len(data)) + data)
+
+
 class Renderer:
     """Renders pages; each page gets helpers bound to its own URL and language."""
 
@@ -128,24 +133,40 @@ class Renderer:
         """A digest of everything ``page`` is rendered from, given the digest of the site-wide
         ``inputs``: what the page shows (its spec, records by their digests) and the photos of
         those records."""
-        return digest(inputs, page.url, page.template, page.lang or "", repr(page.key), str(page.number),
-                      str(page.indexed), self.fingerprint(page.data))
+        hasher = hashlib.sha256()
+        for part in (inputs, page.url, page.template, page.lang or "", repr(page.key), str(page.number),
+                     str(page.indexed)):
+            _leaf(hasher, part)
+        self._feed(hasher, page.data)
+        return hasher.hexdigest()
 
-    def fingerprint(self, value: Any) -> str:
-        """A digest of a value of a spec: records and entries by their own digest (and their
-        photos as published), everything else by its representation."""
-        if isinstance(value, Entry):
-            return digest(value.digest, self._photos(value.product))
-        if hasattr(value, "digest") and isinstance(getattr(value, "digest", None), str):
-            return digest(value.digest, self._photos(value))
-        if isinstance(value, (tuple, list)):
-            return digest(type(value).__name__, *(self.fingerprint(v) for v in value))
-        if isinstance(value, Mapping):  # keys may be records: each side by its fingerprint, never its repr
-            return digest("map", *sorted(f"{self.fingerprint(k)}={self.fingerprint(v)}" for k, v in value.items()))
-        if hasattr(value, "__dataclass_fields__"):
-            return digest(type(value).__name__, *(self.fingerprint(getattr(value, f))
-                                                  for f in value.__dataclass_fields__))
-        return repr(value)
+    def _feed(self, hasher: Any, value: Any) -> None:
+        """Feed a value of a spec to ``hasher``, unambiguously (each leaf with its length, each
+        container between marks): records and entries by their own digest (and their photos as
+        published), everything else by its representation."""
+        own = getattr(value, "digest", None)
+        if isinstance(own, str):
+            _leaf(hasher, own, b"R")
+            _leaf(hasher, self._photos(value.product if isinstance(value, Entry) else value))
+        elif isinstance(value, (tuple, list)):
+            hasher.update(b"(" if isinstance(value, tuple) else b"[")
+            for item in value:
+                self._feed(hasher, item)
+            hasher.update(b")")
+        elif isinstance(value, Mapping):  # keys may be records: items in the order of their digests
+            items = []
+            for item in value.items():
+                own_hasher = hashlib.sha256()
+                self._feed(own_hasher, item)
+                items.append(own_hasher.digest())
+            hasher.update(b"{" + b"".join(sorted(items)) + b"}")
+        elif hasattr(value, "__dataclass_fields__"):
+            _leaf(hasher, type(value).__name__, b"D")
+            for name in value.__dataclass_fields__:
+                self._feed(hasher, getattr(value, name))
+            hasher.update(b")")
+        else:
+            _leaf(hasher, repr(value))
 
     def _photos(self, record: Any) -> str:
         photos = getattr(record, "photos", ())
