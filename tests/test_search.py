@@ -359,6 +359,8 @@ def test_other_kinds_come_a_page_at_a_time(page: Page, tmp_path_factory: pytest.
     with http_server(output) as url:
         page.goto(url + "en/search/?q=Ninh%20Hoa")
         page.locator("#search-count").filter(has_text=re.compile(r"\d")).wait_for()
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= PHONE["viewport"]["width"], "long place names in the filters widen the page"
         rows, more = page.locator("#search-other-results li"), page.locator("#search-more-others")
         assert rows.count() == 20 and more.is_visible()
         shown = 20

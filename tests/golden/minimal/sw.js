@@ -3,8 +3,8 @@
 "use strict";
 var SCOPE = self.registration.scope;
 var SITE = "ocopsite " + SCOPE + " ";
-var CACHE = SITE + "bd72ba341e08d645";
-var SHELL = ["offline.html", "manifest.webmanifest", "assets/style.094686c240.css", "assets/site.283077a69d.js", "assets/icons.123be5596c.svg", "assets/icon.05981ff045.svg", "assets/illustrations.6e5279eb18.svg"];
+var CACHE = SITE + "243dc73584945565";
+var SHELL = ["offline.html", "manifest.webmanifest", "assets/style.c15d05f371.css", "assets/site.283077a69d.js", "assets/icons.123be5596c.svg", "assets/icon.05981ff045.svg", "assets/illustrations.6e5279eb18.svg"];
 var PAGES = {"en": ["en/", "en/search/", "assets/search.6d54692c30.js"], "vi": ["vi/", "vi/tim-kiem/", "assets/search.6d54692c30.js"]};
 var FIXED = /^(assets|media)\//;
 
