@@ -63,6 +63,9 @@ def test_a_missing_page_at_any_depth_is_styled_and_its_links_work(page: Page, el
         target = link.evaluate("a => a.href")
         assert target.startswith(elsewhere), (name, target)
         assert page.request.get(target).status == 200, target
+    icon = page.locator("link[rel=icon]")  # no request for a /favicon.ico that is not there
+    expect(icon).to_have_attribute("href", re.compile("^/else/where/assets/icon"))
+    assert page.request.get(icon.evaluate("link => link.href")).status == 200
 
 
 @pytest.mark.parametrize(("missing", "query"), [("p/rong-nho-da-rut/", "rong nho da rut"),

@@ -3,7 +3,7 @@
 "use strict";
 var SCOPE = self.registration.scope;
 var SITE = "ocopsite " + SCOPE + " ";
-var CACHE = SITE + "243dc73584945565";
+var CACHE = SITE + "32919677b2c7bf05";
 var SHELL = ["offline.html", "manifest.webmanifest", "assets/style.c15d05f371.css", "assets/site.283077a69d.js", "assets/icons.123be5596c.svg", "assets/icon.05981ff045.svg", "assets/illustrations.6e5279eb18.svg"];
 var PAGES = {"en": ["en/", "en/search/", "assets/search.6d54692c30.js"], "vi": ["vi/", "vi/tim-kiem/", "assets/search.6d54692c30.js"]};
 var FIXED = /^(assets|media)\//;
