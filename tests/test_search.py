@@ -118,12 +118,11 @@ def results(page: Page, url: str) -> list[tuple[str, str]]:
     page.on("request", watch)
     page.goto(url)
     page.locator("#search-count").filter(has_text=re.compile(r"\d")).wait_for()
-    for button, rows in (("#search-more", "#search-results li"), ("#search-more-others", "#search-other-results li")):
+    for button, rows in (("#search-more", "#search-results"), ("#search-more-others", "#search-other-results")):
         more = page.locator(button)
         while more.is_visible():  # every page of results, products and the other kinds apart
-            shown = page.locator(rows).count()
             more.click()
-            page.locator(f"{rows} >> nth={shown}").wait_for()
+            page.locator(f"{rows}:not([aria-busy])").wait_for(state="attached")  # drawn a few at a time
     page.remove_listener("request", watch)
     assert foreign == []
     root = url.split("/search/")[0].split("/tim-kiem/")[0].rsplit("/", 1)[0] + "/"
@@ -366,8 +365,8 @@ def test_other_kinds_come_a_page_at_a_time(page: Page, tmp_path_factory: pytest.
         shown = 20
         while more.is_visible():
             more.click()
-            page.locator(f"#search-other-results li >> nth={shown}").wait_for()
-            assert rows.count() in (shown + 20, shown + 1) or not more.is_visible()
+            page.locator("#search-other-results:not([aria-busy])").wait_for(state="attached")
+            assert rows.count() == shown + 20 or (rows.count() > shown and not more.is_visible())
             shown = rows.count()
         assert shown > 20
         links = [a.get_attribute("href") for a in page.locator("#search-other-results a").all()]

@@ -17,6 +17,7 @@
   var moreOthers = document.getElementById("search-more-others");
   var FIELDS = ["stars", "category", "place"];
   var PAGE = 20;
+  var FEW = 4; /* results drawn between two paints */
   var SVG = "http://www.w3.org/2000/svg";
   var base = new URL(script.getAttribute("data-index"), location.href);
   var root = new URL("../", base);
@@ -165,14 +166,25 @@
     count.textContent = text.replace("{n}", found.toLocaleString(document.documentElement.lang));
   }
 
-  /* The next PAGE results of ``numbers`` into ``into``; ``button`` adds the PAGE after. Products
-     and the other kinds are paged apart, so that a place's name that finds thousands of
-     producers costs no more than a page of them. */
+  /* After the browser has painted what was drawn so far. */
+  function afterPaint() {
+    return new Promise(function (resolve) { requestAnimationFrame(function () { setTimeout(resolve, 0); }); });
+  }
+
+  /* The next PAGE results of ``numbers`` into ``into``; ``button`` adds the PAGE after. They
+     are drawn a few at a time, each few painted before the next: a phone shows the first
+     results at once, and a key typed meanwhile stops drawing what it made stale. Products and
+     the other kinds are paged apart, so that a place's name that finds thousands of producers
+     costs no more than a page of them. */
   function page(meta, numbers, into, button, from, ticket) {
-    return shown(meta, numbers.slice(from, from + PAGE)).then(function (docs) {
+    button.hidden = true;
+    into.setAttribute("aria-busy", "true");
+    return shown(meta, numbers.slice(from, from + PAGE)).then(function draw(docs) {
       if (ticket !== latest) return;
-      into.append.apply(into, docs.map(card));
+      into.append.apply(into, docs.slice(0, FEW).map(card));
       if (window.ocopsite) window.ocopsite.refreshStatus(into);
+      if (docs.length > FEW) return afterPaint().then(function () { return draw(docs.slice(FEW)); });
+      into.removeAttribute("aria-busy");
       button.hidden = from + PAGE >= numbers.length;
       button.onclick = function () { page(meta, numbers, into, button, from + PAGE, ticket); };
     });
@@ -181,10 +193,9 @@
   function show(meta, hits, ticket) {
     var rest = hits.filter(function (n) { return n >= meta.products; });
     others.parentNode.hidden = !rest.length;
-    return Promise.all([
-      page(meta, hits.filter(function (n) { return n < meta.products; }), list, more, 0, ticket),
-      page(meta, rest, others, moreOthers, 0, ticket),
-    ]);
+    shown(meta, rest.slice(0, PAGE)).catch(function () {}); /* fetched beside the products, drawn after them */
+    return page(meta, hits.filter(function (n) { return n < meta.products; }), list, more, 0, ticket)
+      .then(function () { return page(meta, rest, others, moreOthers, 0, ticket); });
   }
 
   /* Offline: the pages of this language saved on the phone, matched by the same rule. */
@@ -293,6 +304,8 @@
     others.parentNode.hidden = true;
     more.hidden = true;
     moreOthers.hidden = true;
+    list.removeAttribute("aria-busy");
+    others.removeAttribute("aria-busy");
   }
 
   async function run() {

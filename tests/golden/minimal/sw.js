@@ -3,9 +3,9 @@
 "use strict";
 var SCOPE = self.registration.scope;
 var SITE = "ocopsite " + SCOPE + " ";
-var CACHE = SITE + "32919677b2c7bf05";
-var SHELL = ["offline.html", "manifest.webmanifest", "assets/style.c15d05f371.css", "assets/site.283077a69d.js", "assets/icons.123be5596c.svg", "assets/icon.05981ff045.svg", "assets/illustrations.6e5279eb18.svg"];
-var PAGES = {"en": ["en/", "en/search/", "assets/search.6d54692c30.js"], "vi": ["vi/", "vi/tim-kiem/", "assets/search.6d54692c30.js"]};
+var CACHE = SITE + "f59710353d54be44";
+var SHELL = ["offline.html", "manifest.webmanifest", "assets/style.f93c7693fe.css", "assets/site.283077a69d.js", "assets/icons.123be5596c.svg", "assets/icon.05981ff045.svg", "assets/illustrations.6e5279eb18.svg"];
+var PAGES = {"en": ["en/", "en/search/", "assets/search.f840a8f35c.js"], "vi": ["vi/", "vi/tim-kiem/", "assets/search.f840a8f35c.js"]};
 var FIXED = /^(assets|media)\//;
 
 self.addEventListener("install", function (event) {
