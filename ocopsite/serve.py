@@ -59,8 +59,8 @@ from ocopsite.cache import FOLDER, Cache
 from ocopsite.errors import Problem, SiteError
 from ocopsite.write import OutputError, Written
 
-QUIET = 0.3  # seconds without a change that end a burst of saves
-TICK = 0.05  # seconds between two looks at what the watch reported
+QUIET = 0.1  # seconds without a change that end a burst of saves: an editor's save (a write,
+# or a temporary file renamed) takes milliseconds; a checkout of many files may take a few rebuilds
 SOURCES = ("site.yaml", "content", "templates")  # what the build reads, at the top of the site folder
 CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED,
            EVENT_TYPE_ATTRIB}  # never a file opened or read: the build reads every source
@@ -74,8 +74,8 @@ NOTICES: list[type[FileSystemEvent]] = [
 class SourceWatcher(Watcher):  # type: ignore[misc]
     """Told by the operating system (inotify, through watchdog; polling where it cannot) when a
     source changes, never ``output/``: once no change has come for ``QUIET`` seconds (a burst of
-    saves is over), calls ``rebuild`` once and reloads the browsers. Nothing is scanned while
-    nothing changes. Which files changed is not taken from here: the build looks at every
+    saves is over), calls ``rebuild`` once and reloads the browsers. Nothing is scanned, and no
+    timer runs, while nothing changes. Which files changed is not taken from here: the build looks at every
     source itself (``load``), so a missed or merged notice can delay a rebuild, never make it
     stale."""
 
@@ -88,12 +88,16 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
         self.changed_at: float | None = None  # when the last change not yet built came (``clock``)
         self.folders_moved = True  # content/ or templates/ appeared or went: watch them anew
         self.observer: BaseObserver | None = None
+        self.look: Callable[[float], object] = lambda delay: None  # ask for ``examine`` in ``delay`` s
         logging.getLogger("watchdog.observers").addHandler(_Lost(self))
 
     def start(self, callback: Callable[[], None]) -> bool:
-        """Called by livereload once its server runs: watch, and look every ``TICK`` seconds."""
+        """Called by livereload once its server runs: watch, and have each change ask for a look
+        (``callback``, livereload's, which calls ``examine``) ``QUIET`` seconds after it. No timer
+        runs while nothing changes."""
+        loop = ioloop.IOLoop.current()
+        self.look = lambda delay: loop.add_callback(loop.call_later, delay, callback)  # safe from any thread
         self.observe()
-        ioloop.PeriodicCallback(callback, TICK * 1000).start()
         return True
 
     def observe(self) -> None:
@@ -130,6 +134,7 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
             self.changed_at = self.clock()
             if not rest and top != "site.yaml" and kind in (EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED):
                 self.folders_moved = True
+        self.look(QUIET)
         return True
 
     def lost(self) -> None:
@@ -137,15 +142,19 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
         with self.lock:
             self.changed_at = self.clock()
             self.folders_moved = True
+        self.look(QUIET)
 
     def examine(self) -> tuple[str | None, float | None]:
-        """livereload's look every ``TICK``: rebuild once a burst of changes is over."""
+        """livereload's look, asked for by each change: rebuild once a burst of changes is over."""
         with self.lock:
-            due = self.changed_at is not None and self.clock() - self.changed_at >= QUIET
+            waited = None if self.changed_at is None else self.clock() - self.changed_at
+            due = waited is not None and waited >= QUIET
             if due:
                 self.changed_at = None  # a change from now on, even during the build, builds again
         if self.folders_moved:
             self.observe()
+        if waited is not None and not due:  # looked at too soon: the burst's last look is to come,
+            self.look(QUIET - waited)  # unless a timer ran early, so look again when it is due
         if not due:
             return None, None
         if self.rebuild():

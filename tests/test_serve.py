@@ -44,12 +44,13 @@ def test_a_burst_of_saves_rebuilds_once_when_it_is_over(minimal: Path) -> None:
     clock, built = Clock(), []
     watcher = SourceWatcher(minimal, lambda: built.append(clock.now) is not None, clock=clock)
     product = str(minimal / "content/products/alpha/product.yaml")
-    for _ in range(5):  # five saves, 0.1 s apart: one burst
+    gap = QUIET / 2
+    for _ in range(5):  # five saves, each before the last one's quiet moment: one burst
         assert watcher.changed(product, "modified")
         watcher.examine()
-        clock.now += 0.1
+        clock.now += gap
     assert built == []
-    clock.now += QUIET - 0.1 - 0.01
+    clock.now += QUIET - gap - 0.01
     watcher.examine()
     assert built == [], "not yet quiet for QUIET seconds"
     clock.now += 0.02
