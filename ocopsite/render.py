@@ -76,8 +76,15 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
 
 def _leaf(hasher: Any, text: str, mark: bytes = b"V") -> None:
-    data = text.encode()
-    hasher.update(b"%s%d:" % (mark, len(data)) + data)
+    hasher.update(_marked(text, mark))
+
+
+def _marked(text: str, mark: bytes) -> bytes:
+    data = text.encode("utf-8", "surrogatepass")
+    return b"%s%d:" % (mark, len(data)) + data
+
+
+_PLAIN = {str: b"S", int: b"I", float: b"F", bool: b"B"}  # leaves fed as themselves, marked by type
 
 
 class Renderer:
@@ -87,6 +94,7 @@ class Renderer:
                  assets: Mapping[str, str], pictures: Pictures, compiled: jinja2.BytecodeCache | None = None) -> None:
         self.config = config
         self.pictures = pictures
+        self._records: dict[str, bytes] = {}  # what ``_feed`` gives for a record, by its digest
         self.strings = strings
         self.urls = urls
         self.assets = assets
@@ -141,13 +149,28 @@ class Renderer:
         return hasher.hexdigest()
 
     def _feed(self, hasher: Any, value: Any) -> None:
-        """Feed a value of a spec to ``hasher``, unambiguously (each leaf with its length, each
-        container between marks): records and entries by their own digest (and their photos as
-        published), everything else by its representation."""
+        """Feed a value of a spec to ``hasher``, unambiguously (each leaf with its length and
+        type, each container between marks): records and entries by their own digest (and their
+        photos as published), everything else by its representation. Called some forty times a
+        page, so the commonest values come first, and a record's bytes are made once a build."""
+        kind = type(value)
+        plain = _PLAIN.get(kind)
+        if plain is not None:
+            hasher.update(_marked(str(value) if kind is str else repr(value), plain))
+            return
+        if kind is tuple or kind is list:
+            hasher.update(b"(" if kind is tuple else b"[")
+            for item in value:
+                self._feed(hasher, item)
+            hasher.update(b")")
+            return
         own = getattr(value, "digest", None)
         if isinstance(own, str):
-            _leaf(hasher, own, b"R")
-            _leaf(hasher, self._photos(value.product if isinstance(value, Entry) else value))
+            fed = self._records.get(own)
+            if fed is None:  # a record's digest names its content, photos included by name
+                photos = self._photos(value.product if isinstance(value, Entry) else value)
+                fed = self._records[own] = _marked(own, b"R") + _marked(photos, b"V")
+            hasher.update(fed)
         elif isinstance(value, (tuple, list)):
             hasher.update(b"(" if isinstance(value, tuple) else b"[")
             for item in value:
@@ -161,12 +184,12 @@ class Renderer:
                 items.append(own_hasher.digest())
             hasher.update(b"{" + b"".join(sorted(items)) + b"}")
         elif hasattr(value, "__dataclass_fields__"):
-            _leaf(hasher, type(value).__name__, b"D")
+            hasher.update(_marked(kind.__name__, b"D"))
             for name in value.__dataclass_fields__:
                 self._feed(hasher, getattr(value, name))
             hasher.update(b")")
         else:
-            _leaf(hasher, repr(value))
+            hasher.update(_marked(repr(value), b"V"))
 
     def _photos(self, record: Any) -> str:
         photos = getattr(record, "photos", ())
