@@ -84,6 +84,7 @@ class _Reader:
         self.prefix = len(str(root)) + 1
         self.problems = problems
         self.cache = cache
+        self.plain_folders: set[str] = set()  # folders inside the root, none of them or above a link
 
     def rel(self, path: Path | str) -> str:
         return str(path)[self.prefix:].replace(os.sep, "/")
@@ -143,17 +144,20 @@ class _Reader:
 
     def plain(self, path: Path) -> bool:
         """Content is read from regular files only, none of them a symbolic link or inside one:
-        a link could lead anywhere (.git, ~/.ssh)."""
-        if path.is_symlink():
+        a link could lead anywhere (.git, ~/.ssh). A folder found plain up to the site's root
+        is not looked at again in this reading."""
+        if os.path.islink(path):
             self.problems.error(self.rel(path), 0, "is a symbolic link; put the file itself here")
             return False
-        folder = path.parent
-        while len(str(folder)) > len(str(self.root)):
-            if folder.is_symlink():
+        folder, looked = os.path.dirname(path), []
+        while len(folder) > self.prefix - 1 and folder not in self.plain_folders:
+            if os.path.islink(folder):
                 self.problems.error(self.rel(path), 0, f"is inside '{self.rel(folder)}', a symbolic link; "
                                     "content must be plain files and folders inside the site")
                 return False
-            folder = folder.parent
+            looked.append(folder)
+            folder = os.path.dirname(folder)
+        self.plain_folders.update(looked)  # each with every folder above it plain
         return True
 
     def folders(self, section: str) -> list[Path]:
