@@ -187,9 +187,10 @@ def _shown(thing: object, t: Strings, urls: Urls, cat: Catalogue) -> list[object
 
 def _encode(numbers: list[int]) -> str:
     """Ascending numbers as the differences between them, in base 36: "0,3,a"."""
-    out, last = [], 0
+    out, last, small = [], 0, len(_SMALL)
     for n in numbers:
-        out.append(_base36(n - last))
+        gap = n - last
+        out.append(_SMALL[gap] if gap < small else _base36(gap))
         last = n
     return ",".join(out)
 
@@ -202,6 +203,9 @@ def _base36(n: int) -> str:
         text = digits[r] + text
         if not n:
             return text
+
+
+_SMALL = [_base36(n) for n in range(36 * 36)]  # the differences of most postings, written once
 
 
 def _json(value: object) -> bytes:
