@@ -11,6 +11,7 @@ from slugify import slugify
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+@functools.lru_cache(maxsize=65_536)  # every name is made a slug on every build ("did you mean")
 def slug_for(name: str) -> str:
     """An ASCII slug for a Vietnamese name: "Rong nho Trí Tín" → "rong-nho-tri-tin", đ → d."""
     return str(slugify(name.replace("đ", "d").replace("Đ", "D")))
