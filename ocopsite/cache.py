@@ -52,6 +52,9 @@ class Cache:
         self.db: sqlite3.Connection | None = None
         self.pending: dict[tuple[str, str], bytes] = {}
         self.used: set[tuple[str, str]] = set()
+        # By kind, what the disk held of it after this cache last pruned it; entries another
+        # process wrote meanwhile (a build beside serve) wait for the next cache's first prune.
+        self.pruned: dict[str, set[str]] = {}
         self.hits: dict[str, int] = {}
         self.misses: dict[str, int] = {}
 
@@ -140,11 +143,18 @@ class Cache:
                 db.executemany("INSERT OR REPLACE INTO entries (kind, key, data) VALUES (?, ?, ?)",
                                [(kind, key, data) for (kind, key), data in self.pending.items()])
                 for kind in prune:
-                    keep = [key for k, key in self.used if k == kind]
-                    db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
-                    db.execute("DELETE FROM keep")
-                    db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(key,) for key in keep])
-                    db.execute("DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM keep)", (kind,))
+                    keep = {key for k, key in self.used if k == kind}
+                    before = self.pruned.get(kind)
+                    if before is None:  # this cache's first prune: whatever the disk holds
+                        db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
+                        db.execute("DELETE FROM keep")
+                        db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(key,) for key in keep])
+                        db.execute("DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM keep)",
+                                   (kind,))
+                    else:  # what its last prune kept and this build did not use (serve's rebuilds)
+                        db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
+                                       [(kind, key) for key in before - keep])
+                    self.pruned[kind] = keep
         except sqlite3.Error as exc:
             self._failed(exc)
         self.pending = {}
@@ -197,6 +207,7 @@ class Cache:
     def _discard(self) -> None:
         """A damaged or unwritable database: remove it and go on without the disk layer."""
         self.close()
+        self.pruned = {}
         if self.folder is not None:
             for suffix in ("", "-wal", "-shm"):
                 with contextlib.suppress(OSError):

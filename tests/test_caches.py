@@ -254,6 +254,35 @@ def test_a_damaged_cache_is_not_used(minimal: Path, tmp_path: Path) -> None:
     assert tree(tmp_path / "first") == tree(tmp_path / "second")
 
 
+def test_the_disk_keeps_the_pages_the_last_build_used_and_no_others(minimal: Path) -> None:
+    """Pruned at each finish: by a new cache, of all it finds unused; by serve's, which lives
+    across rebuilds, of what its last build kept and this one did not use."""
+
+    def on_disk() -> set[str]:
+        with sqlite3.connect(minimal / FOLDER / "cache.sqlite") as db:
+            return {key for (key,) in db.execute("SELECT key FROM entries WHERE kind = 'page'")}
+
+    def used(cache: Cache) -> set[str]:
+        return {key for kind, key in cache.used if kind == "page"}
+
+    product = minimal / "content/products/alpha/product.yaml"
+    original = product.read_text(encoding="utf-8")
+    served = Cache(minimal / FOLDER)
+    make(minimal, served)
+    served.finish(prune=PRUNED)
+    first = on_disk()
+    assert first == used(served)
+    product.write_text(original.replace("Anchovy fish sauce.", "Anchovy sauce."), encoding="utf-8")
+    make(minimal, served)
+    served.finish(prune=PRUNED)
+    assert on_disk() == used(served) and on_disk() != first, "the pages of the old text are gone"
+    product.write_text(original, encoding="utf-8")
+    fresh = Cache(minimal / FOLDER)
+    make(minimal, fresh)
+    fresh.finish(prune=PRUNED)
+    assert on_disk() == used(fresh) == first
+
+
 def test_an_entry_under_the_right_key_but_the_wrong_bytes_cannot_happen_by_content(minimal: Path) -> None:
     """A page's key names everything it is made from: one word more anywhere it shows changes it."""
     cache = Cache(minimal / FOLDER)
