@@ -15,7 +15,7 @@ from ocopsite import stats
 from ocopsite.catalogue import ENDED, STAR_LEVELS, Catalogue, Entry
 from ocopsite.errors import Problems
 from ocopsite.model import FreePage, Group, Place, Producer, Product, TourismSite
-from ocopsite.schema import Localized
+from ocopsite.schema import Digested, Localized
 from ocopsite.urls import Key, Urls, feed, short_link
 
 RESERVED = {"feed.xml", "p", "assets", "search", "media"}
@@ -38,7 +38,7 @@ class Pager:
 
 
 @dataclass(frozen=True)
-class Chrome:
+class Chrome(Digested):
     """What every page of a language shows around its content: the free pages in its footer."""
 
     pages: tuple[tuple[str, Localized], ...]

@@ -130,8 +130,9 @@ class Digested:
 
 
 @dataclass(frozen=True)
-class Localized:
-    """A text in several languages: ``(("vi", "…"), ("en", "…"))``."""
+class Localized(Digested):
+    """A text in several languages: ``(("vi", "…"), ("en", "…"))``. Digested: most values a
+    page is rendered from are such texts, and its key takes each by its digest."""
 
     texts: tuple[tuple[str, str], ...]
 
