@@ -103,8 +103,11 @@ class Entry:
     @cached_property
     def digest(self) -> str:
         """Of everything the entry shows (its records by their own digests)."""
+        where = self.where
+        outlets = [f"{o.spot.digest} {o.place.digest if o.place else ''} {o.km!r}" for o in where.outlets]
         parts = [self.product.digest, self.producer.digest, self.place.digest if self.place else "",
-                 self.group.digest, self.sector.slug, repr(self.status), repr(self.where), self.kind]
+                 self.group.digest, self.sector.slug, repr(self.status), self.kind,
+                 where.source, where.near.digest if where.near else "", *outlets]
         return digest(*parts)
 
 
