@@ -103,7 +103,8 @@ class Cache:
         return value  # type: ignore[no-any-return]
 
     def stored(self, kind: str, keys: Iterable[str]) -> dict[str, bytes]:
-        """Of ``keys``, those held in memory or on disk, with their bytes."""
+        """Of ``keys``, those held in memory or on disk, with their bytes (what is read from disk
+        is then held in memory too, for the next build of this process)."""
         found: dict[str, bytes] = {}
         wanted = []
         for key in keys:
@@ -113,7 +114,8 @@ class Cache:
                 wanted.append(key)
             else:
                 found[key] = self.now[entry] = value
-        found.update(self._read(kind, wanted))
+        for key, value in self._read(kind, wanted).items():
+            found[key] = self.now[(kind, key)] = value
         self.used.update((kind, key) for key in found)
         self._count(self.hits, kind, len(found))
         return found
@@ -142,8 +144,11 @@ class Cache:
             with db:
                 db.executemany("INSERT OR REPLACE INTO entries (kind, key, data) VALUES (?, ?, ?)",
                                [(kind, key, data) for (kind, key), data in self.pending.items()])
-                for kind in prune:
-                    keep = {key for k, key in self.used if k == kind}
+                used: dict[str, set[str]] = {kind: set() for kind in prune}
+                for kind, key in self.used:
+                    if kind in used:
+                        used[kind].add(key)
+                for kind, keep in used.items():
                     before = self.pruned.get(kind)
                     if before is None:  # this cache's first prune: whatever the disk holds
                         db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
