@@ -92,7 +92,7 @@ class _Reader:
     def yaml(self, path: Path, required: bool = False) -> Doc | None:
         return self.parsed(path, required)[0]
 
-    def parsed(self, path: Path, required: bool = False) -> tuple[Doc | None, str]:
+    def parsed(self, path: Path | str, required: bool = False) -> tuple[Doc | None, str]:
         """A YAML file parsed (again only if its text changed), its problems reported; and its text."""
         if not os.path.lexists(path):
             if required:
@@ -111,12 +111,12 @@ class _Reader:
         self.problems.items.extend(problems)
         return doc, text
 
-    def text(self, path: Path, limit: int) -> str | None:
+    def text(self, path: Path | str, limit: int) -> str | None:
         """A file's text, or None after reporting why it cannot be read."""
         data = self.raw(path, limit)
         return None if data is None else decode(self.rel(path), data, self.problems)
 
-    def raw(self, path: Path, limit: int | None) -> bytes | None:
+    def raw(self, path: Path | str, limit: int | None) -> bytes | None:
         """The bytes of a plain file inside the site (at most ``limit``, or the first ``HEAD``)."""
         name = self.rel(path)
         if not self.plain(path):
@@ -142,7 +142,7 @@ class _Reader:
             return None
         return data
 
-    def plain(self, path: Path) -> bool:
+    def plain(self, path: Path | str) -> bool:
         """Content is read from regular files only, none of them a symbolic link or inside one:
         a link could lead anywhere (.git, ~/.ssh). A folder found plain up to the site's root
         is not looked at again in this reading."""
@@ -179,12 +179,12 @@ class _Reader:
 
     def bundle(self, section: str, folder: Path) -> Bundle:
         main = BUNDLE_FILES[section]
-        doc, text = self.parsed(folder / main, required=True) if main else (None, "")
+        doc, text = self.parsed(os.path.join(folder, main), required=True) if main else (None, "")
         parts: list[str | bytes] = [self.rel(folder), main, text]
         texts: dict[str, Text] = {}
         files: dict[str, bytes | None] = {}
         for entry in _listing(folder):
-            path = Path(entry.path)
+            path = entry.path  # a string: a Path made for each of thousands of files costs more than reading it
             if entry.name.startswith(".") or entry.name == main or entry.is_dir(follow_symlinks=False):
                 continue
             if entry.name.endswith(".md"):
