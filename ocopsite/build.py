@@ -123,14 +123,12 @@ def render(renderer: Renderer, pages: list[PageSpec], keys: Mapping[str, str], c
 
 
 def _worker(pages: list[PageSpec], keys: Mapping[str, str], files: Mapping[str, bytes]) -> PageSpec:
-    """The service worker, versioned by the names and bytes of every other file (a page's by its
-    key, which names them): a build that changes any of them changes it, so that browsers
-    install it anew and drop the old saved pages; one that changes none (the same site on
-    another machine) keeps it."""
+    """The service worker, versioned by the names and bytes of every other file: a build that
+    changes any of them changes it, so that browsers install it anew and drop the old saved
+    pages; one that changes none (the same site on another machine) keeps it."""
     total = 0
     for name in sorted(files):
-        key = keys.get(name)
-        total = zlib.crc32(files[name] if key is None else key.encode(), zlib.crc32(name.encode(), total))
+        total = zlib.crc32(files[name], zlib.crc32(name.encode(), total))
     version = digest(str(len(files)), f"{total:08x}")[:16]
     spec = next(page for page in pages if page.template == "sw.js")
     return replace(spec, data={"version": version})
