@@ -87,6 +87,12 @@ def _marked(text: str, mark: bytes) -> bytes:
 _PLAIN = {str: b"S", int: b"I", float: b"F", bool: b"B"}  # leaves fed as themselves, marked by type
 
 
+def _plain_keys(mapping: dict[Any, Any]) -> bool:
+    """Whether a mapping's keys are all texts, or all whole numbers: sortable, and fed as such."""
+    kinds = {type(key) for key in mapping}
+    return kinds == {str} or kinds == {int}
+
+
 class Renderer:
     """Renders pages; each page gets helpers bound to its own URL and language."""
 
@@ -176,6 +182,12 @@ class Renderer:
             for item in value:
                 self._feed(hasher, item)
             hasher.update(b")")
+        elif kind is dict and _plain_keys(value):  # a spec's own data: items in the order of their keys
+            hasher.update(b"<")
+            for name in sorted(value):
+                self._feed(hasher, name)
+                self._feed(hasher, value[name])
+            hasher.update(b">")
         elif isinstance(value, Mapping):  # keys may be records: items in the order of their digests
             items = []
             for item in value.items():
