@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -66,15 +67,16 @@ def index_files(cat: Catalogue, strings: Mapping[str, Strings], urls: Urls, cach
     docs = [cache.remember("search-doc", digest(key, _digest(thing), _context(cat, thing)),
                            lambda thing=thing: _doc(cat, thing, synonyms)) for thing in things]  # type: ignore[misc]
     files: dict[str, bytes] = {}
-    postings: dict[str, tuple[list[int], list[int]]] = {}
+    anywhere: defaultdict[str, list[int]] = defaultdict(list)
+    named: defaultdict[str, list[int]] = defaultdict(list)  # every name's word is among its words
     for number, doc in enumerate(docs):
         for word in doc.words:
-            postings.setdefault(word, ([], []))[1].append(number)
+            anywhere[word].append(number)
         for word in doc.name:
-            postings[word][0].append(number)
+            named[word].append(number)
     shards: dict[str, dict[str, list[str]]] = {}
-    for word, (named, anywhere) in sorted(postings.items()):
-        shards.setdefault(word[:3], {})[word] = [_encode(named), _encode(anywhere)]
+    for word in sorted(anywhere):
+        shards.setdefault(word[:3], {})[word] = [_encode(named.get(word, [])), _encode(anywhere[word])]
     for shard, content in shards.items():
         files[f"search/t/{shard}.json"] = _json(content)
     for name, numbers in _filters(things).items():
