@@ -1,10 +1,11 @@
 """CPU work on every core, through the standard library's ``concurrent.futures``.
 
 Workers are forked (the ``fork`` context), so they inherit what the build holds (the site, the
-templates) instead of receiving it pickled; only each item and its result travel. A pool is
-made for one batch of work and ends with it, and is never made in a process that runs threads
-(``serve`` renders its rebuilds in one process). Each worker asks the kernel to kill it when its
-parent dies, so a build killed outright leaves nothing running behind it.
+templates, the items to work on) instead of receiving it pickled; only each item's number and
+its result travel. A pool is made for one batch of work and ends with it, and is never made in
+a process that runs threads (``serve`` renders its rebuilds in one process). Each worker asks
+the kernel to kill it when its parent dies, so a build killed outright leaves nothing running
+behind it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ PR_SET_PDEATHSIG = 1
 SERIAL_BELOW = 200  # items: fewer than this finish sooner here than in a pool
 CHUNK = 32
 
-_shared: Any = None  # what ``map`` hands every worker with each item (inherited, never pickled)
+_shared: Any = None  # the function, what it is handed with each item, and the items (inherited, never pickled)
 
 
 def jobs_wanted(jobs: int | None) -> int:
@@ -50,13 +51,13 @@ class Workers:
         call = function if shared is None else (lambda item: function(shared, item))
         if not self._parallel(len(items)):
             return _serial(call, items, progress)
-        _shared = (function, shared)
+        _shared = (function, shared, items)
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_die_with_parent,
                                      initargs=(os.getpid(),)) as pool:
                 results = []
-                for result in pool.map(_call, items, chunksize=CHUNK):
+                for result in pool.map(_call, range(len(items)), chunksize=CHUNK):
                     results.append(result)
                     if progress is not None and len(results) % 500 == 0:
                         progress(len(results), len(items))
@@ -80,9 +81,12 @@ def _serial(call: Callable[[Any], R], items: Sequence[Any], progress: Progress |
     return results
 
 
-def _call(item: Any) -> Any:
-    function, shared = _shared
-    return function(item) if shared is None else function(shared, item)
+def _call(number: int) -> Any:
+    """In a worker: the call for item ``number`` of the list the pool was made for, which the
+    worker inherited with the rest of its parent's memory (an item pickled to it, a page spec
+    with every record it shows, cost more than rendering it)."""
+    function, shared, items = _shared
+    return function(items[number]) if shared is None else function(shared, items[number])
 
 
 def _die_with_parent(parent: int) -> None:

@@ -77,6 +77,25 @@ def test_what_workers_share_is_inherited_not_pickled() -> None:
     fresh("inherited")
 
 
+def _locked_value(item: tuple[threading.Lock, int]) -> tuple[int, int]:
+    lock, value = item
+    with lock:
+        return value, os.getpid()
+
+
+def items_inherited() -> None:
+    items = [(threading.Lock(), i) for i in range(400)]
+    results = Workers(2).map(_locked_value, items)
+    assert [value for value, _ in results] == list(range(400))
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_the_items_are_inherited_too_only_their_numbers_travel() -> None:
+    """A page spec carries every record it shows: pickling it to a worker cost more than
+    rendering it. Items that cannot be pickled at all reach the workers."""
+    fresh("items_inherited")
+
+
 def failure_raised() -> None:
     with pytest.raises(ValueError, match="bad item 250"):
         Workers(2).map(_fail, list(range(600)))
