@@ -25,11 +25,15 @@ import shutil
 import stat
 import zlib
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 MARKER = ".ocopsite"
+# Threads writing a build's files. Writing 18,867 files (3,000 products) on a 2-core machine's
+# ext4 disk, alternating: 5.1-12.8 s with 4 threads against 8.0-20.4 s with one.
+WRITERS = 4
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -206,19 +210,29 @@ def _reuse(staging: Path, known: Manifest, digests: Mapping[str, str]) -> Manife
 
 
 def _fill(staging: Path, files: Mapping[str, bytes], digests: Mapping[str, str], kept: Manifest) -> Manifest:
-    """Write every file not kept, and note how each was written."""
+    """Write every file not kept, and note how each was written: a folder at a time, by
+    ``WRITERS`` threads, since creating files and folders is mostly waiting for the file system,
+    which works on several at once. (The threads end here: nothing forks after this step.)"""
+    by_folder: dict[str, list[str]] = {}
+    for name in files:
+        if name not in kept:
+            by_folder.setdefault(os.path.dirname(name), []).append(name)
+
+    def fill(folder: str) -> Manifest:
+        os.makedirs(os.path.join(staging, folder), exist_ok=True)
+        made: Manifest = {}
+        for name in by_folder[folder]:
+            path = os.path.join(staging, name)
+            with open(path, "wb") as stream:
+                stream.write(files[name])
+            info = os.lstat(path)
+            made[name] = (info.st_size, info.st_mtime_ns, info.st_ino, digests[name])
+        return made
+
     made: Manifest = {}
-    folders: set[Path] = set()
-    for name, data in files.items():
-        if name in kept:
-            continue
-        path = staging / name
-        if path.parent not in folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(path.parent)
-        path.write_bytes(data)
-        info = path.lstat()
-        made[name] = (info.st_size, info.st_mtime_ns, info.st_ino, digests[name])
+    with ThreadPoolExecutor(WRITERS) as pool:
+        for part in pool.map(fill, sorted(by_folder)):
+            made.update(part)
     return made
 
 
