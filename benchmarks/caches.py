@@ -63,6 +63,7 @@ from synthetic import camera_photo, generate  # noqa: E402
 
 from ocopsite.build import BuildResult, build  # noqa: E402
 from ocopsite.cache import FOLDER, Cache  # noqa: E402
+from ocopsite.cli import collect_less  # noqa: E402
 from ocopsite.write import Written  # noqa: E402
 
 EPOCH = "1748736000"
@@ -342,6 +343,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="generate the sites in this folder and keep them")
     parser.add_argument("--json", type=Path, help="write every measurement here too")
     args = parser.parse_args()
+    collect_less()  # as the command line does, for serve and build
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     print(f"benchmarks/caches.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {os.cpu_count()} cores; Python {sys.version.split()[0]};"

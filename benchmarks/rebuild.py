@@ -34,6 +34,7 @@ from synthetic import generate  # noqa: E402
 
 from ocopsite.build import BuildResult, build  # noqa: E402
 from ocopsite.cache import FOLDER, Cache  # noqa: E402
+from ocopsite.cli import collect_less  # noqa: E402
 
 
 def toggle(path: Path, old: str, new: str) -> Callable[[int], None]:
@@ -57,6 +58,7 @@ def main() -> int:
     parser.add_argument("count", nargs="?", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    collect_less()  # as the command line does, for serve and build
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1748736000")
     with tempfile.TemporaryDirectory() as scratch:
         site = generate(args.count, Path(scratch) / "site")
