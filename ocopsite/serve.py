@@ -59,8 +59,10 @@ from ocopsite.cache import FOLDER, Cache
 from ocopsite.errors import Problem, SiteError
 from ocopsite.write import OutputError, Written
 
-QUIET = 0.1  # seconds without a change that end a burst of saves: an editor's save (a write,
-# or a temporary file renamed) takes milliseconds; a checkout of many files may take a few rebuilds
+# Seconds without a change that end a burst of saves. An editor's save (a write, or a temporary
+# file renamed) takes milliseconds; a checkout of many files may take a rebuild or two more.
+# (watchexec waits 50 ms by default too.)
+QUIET = 0.05
 SOURCES = ("site.yaml", "content", "templates")  # what the build reads, at the top of the site folder
 CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED,
            EVENT_TYPE_ATTRIB}  # never a file opened or read: the build reads every source
