@@ -77,9 +77,9 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
     """Told by the operating system (inotify, through watchdog; polling where it cannot) when a
     source changes, never ``output/``: once no change has come for ``QUIET`` seconds (a burst of
     saves is over), calls ``rebuild`` once and reloads the browsers. Nothing is scanned, and no
-    timer runs, while nothing changes. Which files changed is not taken from here: the build looks at every
-    source itself (``load``), so a missed or merged notice can delay a rebuild, never make it
-    stale."""
+    timer runs, while nothing changes. Which files changed is not taken from here: the build
+    looks at every source itself (``load``), so a missed or merged notice can delay a rebuild,
+    never make it stale."""
 
     def __init__(self, site: Path, rebuild: Callable[[], bool], clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
