@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from synthetic import generate  # noqa: E402
+from synthetic import generate, toggle  # noqa: E402
 
 from ocopsite.build import build_date  # noqa: E402
 from ocopsite.cache import FOLDER, Cache  # noqa: E402
@@ -133,14 +133,6 @@ def catalogue(source: Path) -> Catalogue:
     cache, problems = Cache(), Problems()
     site = validate_site(load_site(source, problems, cache), problems, cache, Workers(1))
     return make_catalogue(site, build_date(), problems)
-
-
-def toggle(path: Path, old: str, new: str) -> None:
-    """Change ``old`` to ``new`` in the file, or back if it has ``new`` already."""
-    text = path.read_text(encoding="utf-8")
-    changed = text.replace(new, old, 1) if new in text else text.replace(old, new, 1)
-    assert changed != text, f"{path} has neither {old!r} nor {new!r}"
-    path.write_text(changed, encoding="utf-8")
 
 
 def hugo_site(source: Path, dest: Path) -> None:

@@ -59,7 +59,7 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from synthetic import camera_photo, generate  # noqa: E402
+from synthetic import camera_photo, generate, toggle  # noqa: E402
 
 from ocopsite.build import BuildResult, build  # noqa: E402
 from ocopsite.cache import FOLDER, Cache  # noqa: E402
@@ -145,14 +145,6 @@ class CpuMeter:
     def _ours() -> float:
         t = os.times()
         return t.user + t.system + t.children_user + t.children_system
-
-
-def toggle(path: Path, old: str, new: str) -> None:
-    """Change ``old`` to ``new`` in the file, or back if it has ``new`` already."""
-    text = path.read_text(encoding="utf-8")
-    changed = text.replace(new, old, 1) if new in text else text.replace(old, new, 1)
-    assert changed != text, f"{path} has neither {old!r} nor {new!r}"
-    path.write_text(changed, encoding="utf-8")
 
 
 def add_photos(site: Path, count: int) -> None:

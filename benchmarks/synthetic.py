@@ -206,6 +206,14 @@ def camera_photo(rng: random.Random) -> bytes:
     return out.getvalue()
 
 
+def toggle(path: Path, old: str, new: str) -> None:
+    """Change ``old`` to ``new`` in the file, or back if it has ``new`` already."""
+    text = path.read_text(encoding="utf-8")
+    changed = text.replace(new, old, 1) if new in text else text.replace(old, new, 1)
+    assert changed != text, f"{path} has neither {old!r} nor {new!r}"
+    path.write_text(changed, encoding="utf-8")
+
+
 def generate(count: int, dest: Path, seed: int = 1, photos: bool = False) -> Path:
     """Write a catalogue of ``count`` products into ``dest`` (replacing it)."""
     rng = random.Random(seed)
