@@ -165,10 +165,7 @@ class Renderer:
             hasher.update(_marked(str(value) if kind is str else repr(value), plain))
             return
         if kind is tuple or kind is list:
-            hasher.update(b"(" if kind is tuple else b"[")
-            for item in value:
-                self._feed(hasher, item)
-            hasher.update(b")")
+            self._feed_items(hasher, value)
             return
         own = getattr(value, "digest", None)
         if isinstance(own, str):
@@ -178,10 +175,7 @@ class Renderer:
                 fed = self._records[own] = _marked(own, b"R") + _marked(photos, b"V")
             hasher.update(fed)
         elif isinstance(value, (tuple, list)):
-            hasher.update(b"(" if isinstance(value, tuple) else b"[")
-            for item in value:
-                self._feed(hasher, item)
-            hasher.update(b")")
+            self._feed_items(hasher, value)
         elif kind is dict and _plain_keys(value):  # a spec's own data: items in the order of their keys
             hasher.update(b"<")
             for name in sorted(value):
@@ -202,6 +196,12 @@ class Renderer:
             hasher.update(b")")
         else:
             hasher.update(_marked(repr(value), b"V"))
+
+    def _feed_items(self, hasher: Any, value: tuple[Any, ...] | list[Any]) -> None:
+        hasher.update(b"(" if isinstance(value, tuple) else b"[")
+        for item in value:
+            self._feed(hasher, item)
+        hasher.update(b")")
 
     def _photos(self, record: Any) -> str:
         photos = getattr(record, "photos", ())
