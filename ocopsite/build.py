@@ -27,6 +27,7 @@ from ocopsite.parallel import Progress, Workers
 from ocopsite.plan import PageSpec, plan_pages
 from ocopsite.qr import qr_codes
 from ocopsite.render import CompiledTemplates, Renderer, fingerprint, output_file, render_page, template_digests
+from ocopsite.store import Store
 from ocopsite.urls import Urls
 from ocopsite.validate import validate_site
 from ocopsite.write import Written, write_output
@@ -142,7 +143,7 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     start = time.perf_counter()
     cache = cache or Cache(root / FOLDER)
     made = make(root, cache, today, base_url, jobs, progress)
-    written = write_output(output, made.files, previous)
+    written = write_output(output, made.files, previous, Store(root / FOLDER / "files"))
     cache.finish(prune=PRUNED)
     pages = sum(name.endswith(".html") for name in made.files)
     return BuildResult(pages, len(made.files), time.perf_counter() - start, made.warnings, written, made.words)

@@ -11,6 +11,10 @@ differs is written, as in double buffering. Its manifest (``.output.spare.manife
 each file's size, modification time, inode and digest when it was written; a file whose
 ``lstat`` no longer agrees, or that the manifest does not list, is written again, and one the
 new build does not have is removed. Deleting the spare is always safe.
+
+With a ``Store`` (the cache folder's, see ``store.py``), the files written are hard links to its
+objects, made once per content: a build that finds no ``output/`` and no spare but the cache
+of the build before links its files rather than writing them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import fcntl
 import hashlib
 import os
@@ -30,10 +35,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ocopsite.store import WRITERS, Store
+
 MARKER = ".ocopsite"
-# Threads writing a build's files. Writing 18,867 files (3,000 products) on a 2-core machine's
-# ext4 disk, alternating: 5.1-12.8 s with 4 threads against 8.0-20.4 s with one.
-WRITERS = 4
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -50,7 +54,8 @@ class Written:
     token: bytes
 
 
-def write_output(output: Path, files: Mapping[str, bytes], previous: Written | None = None) -> Written:
+def write_output(output: Path, files: Mapping[str, bytes], previous: Written | None = None,
+                 store: Store | None = None) -> Written:
     """Make ``output`` hold exactly ``files``. With ``previous`` (what this process wrote there
     last, if the folder's marker still says so), only the files that changed are written, each
     by an atomic rename, and those that went are deleted: for ``serve``, far faster, and every
@@ -68,8 +73,9 @@ def write_output(output: Path, files: Mapping[str, bytes], previous: Written | N
     missing = [folder for folder in (output.parent, *output.parent.parents) if not folder.exists()]
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _locked(output):
-            _write_and_swap(output, files, written.token)
+        store = store or Store(None)
+        with _locked(output), _locked(store.folder) if store.folder else contextlib.nullcontext():
+            _write_and_swap(output, files, written.token, store)
     except BaseException:
         for folder in missing:  # a failed build leaves no trace, not even the folders it made to work in
             with contextlib.suppress(OSError):
@@ -147,7 +153,7 @@ def _replace(path: Path, data: bytes) -> None:
 Manifest = dict[str, tuple[int, int, int, str]]  # file: size, modification time (ns), inode, digest
 
 
-def _write_and_swap(output: Path, files: Mapping[str, bytes], marker: bytes) -> None:
+def _write_and_swap(output: Path, files: Mapping[str, bytes], marker: bytes, store: Store) -> None:
     _remove_leftovers(output.parent, output.name)
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
     spare, spare_manifest = _spare(output), _manifest_path(_spare(output))
@@ -161,7 +167,7 @@ def _write_and_swap(output: Path, files: Mapping[str, bytes], marker: bytes) -> 
             kept = _reuse(staging, known, digests)
         else:
             staging.mkdir()
-        made = _fill(staging, files, digests, kept)
+        made = _fill(staging, files, digests, kept, store)
         (staging / MARKER).write_bytes(marker)
         # The manifest of what is about to be swapped out goes with it, to the spare's name,
         # before the swap: a kill at any instant leaves no manifest describing another folder.
@@ -174,6 +180,7 @@ def _write_and_swap(output: Path, files: Mapping[str, bytes], marker: bytes) -> 
         else:
             spare_manifest.unlink(missing_ok=True)
         _write_manifest(output_manifest, kept | made)
+        store.finish(digests.values())
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -209,22 +216,27 @@ def _reuse(staging: Path, known: Manifest, digests: Mapping[str, str]) -> Manife
     return kept
 
 
-def _fill(staging: Path, files: Mapping[str, bytes], digests: Mapping[str, str], kept: Manifest) -> Manifest:
-    """Write every file not kept, and note how each was written: a folder at a time, by
-    ``WRITERS`` threads, since creating files and folders is mostly waiting for the file system,
-    which works on several at once. (The threads end here: nothing forks after this step.)"""
+def _fill(staging: Path, files: Mapping[str, bytes], digests: Mapping[str, str], kept: Manifest,
+          store: Store) -> Manifest:
+    """Write (or link from the store) every file not kept, and note how each was written: a
+    folder at a time, by ``WRITERS`` threads, since creating files and folders is mostly waiting
+    for the file system, which works on several at once. (The threads end here: nothing forks
+    after this step.)"""
     by_folder: dict[str, list[str]] = {}
     for name in files:
         if name not in kept:
             by_folder.setdefault(os.path.dirname(name), []).append(name)
+    objects = store.objects({name: digests[name] for names in by_folder.values() for name in names}, files, staging)
+    linking = [bool(objects)]
 
     def fill(folder: str) -> Manifest:
         os.makedirs(os.path.join(staging, folder), exist_ok=True)
         made: Manifest = {}
         for name in by_folder[folder]:
             path = os.path.join(staging, name)
-            with open(path, "wb") as stream:
-                stream.write(files[name])
+            if not (linking[0] and _link(objects[digests[name]], path, linking)):
+                with open(path, "wb") as stream:
+                    stream.write(files[name])
             info = os.lstat(path)
             made[name] = (info.st_size, info.st_mtime_ns, info.st_ino, digests[name])
         return made
@@ -234,6 +246,18 @@ def _fill(staging: Path, files: Mapping[str, bytes], digests: Mapping[str, str],
         for part in pool.map(fill, sorted(by_folder)):
             made.update(part)
     return made
+
+
+def _link(source: str, path: str, linking: list[bool]) -> bool:
+    """A hard link to an object, or False: then the file is written. Another file system (or
+    one without links) stops the linking of the whole build."""
+    try:
+        os.link(source, path)
+    except OSError as exc:
+        if exc.errno in (errno.EXDEV, errno.EPERM, errno.ENOTSUP):
+            linking[0] = False
+        return False
+    return True
 
 
 def _read_manifest(path: Path) -> Manifest:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -190,3 +191,63 @@ def test_a_spare_folder_that_ocopsite_did_not_write_is_left_alone(minimal: Path,
     build(minimal, output)
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine" and len(list(foreign.iterdir())) == 1
     assert without_marker(output) == expected(minimal)
+
+
+def remove_output(parent: Path) -> None:
+    """What a CI job starts with: no output/ and no spare, only the site and its cache folder."""
+    for name in ("output", ".output.spare"):
+        shutil.rmtree(parent / name, ignore_errors=True)
+    for name in (".output.manifest", ".output.spare.manifest"):
+        (parent / name).unlink(missing_ok=True)
+
+
+def objects(site: Path) -> dict[int, Path]:
+    """The cache folder's stored output files, by inode."""
+    return {path.stat().st_ino: path for path in (site / ".ocopsite-cache/files").glob("*/*")}
+
+
+def test_a_build_that_finds_only_the_cache_links_what_did_not_change(minimal: Path, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    build(minimal, output)
+    before = {name: (output / name).stat().st_ino for name in without_marker(output)}
+    remove_output(tmp_path)
+    product = minimal / "content/products/alpha/product.yaml"
+    product.write_text(product.read_text(encoding="utf-8").replace("Anchovy fish sauce.", "Anchovy sauce."),
+                       encoding="utf-8")
+    build(minimal, output)
+    assert without_marker(output) == expected(minimal)
+    after = {name: (output / name).stat().st_ino for name in without_marker(output)}
+    assert after["en/about/index.html"] == before["en/about/index.html"], "linked from the cache, not written"
+    assert after["en/products/alpha/index.html"] != before["en/products/alpha/index.html"]
+    stored = objects(minimal)
+    assert set(after.values()) <= set(stored), "every file a link to a stored one"
+    contents = {data for data in without_marker(output).values()}
+    assert sorted(p.read_bytes() for p in stored.values()) == sorted(contents), "each distinct file once, no other"
+
+
+def test_a_published_file_changed_in_place_is_never_linked_again(minimal: Path, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    build(minimal, output)
+    page = output / "en/about/index.html"
+    with page.open("ab") as stream:  # the same inode as the cache's copy: both change
+        stream.write(b"<!-- added by a deploy step -->")
+    shop = output / "vi/index.html"
+    data = shop.read_bytes()
+    shop.write_bytes(data.replace(b"<main", b"<mAin"))  # same size; a write changes the time, shown here
+    os.utime(shop, ns=(shop.stat().st_atime_ns, shop.stat().st_mtime_ns + 1_000_000_000))
+    remove_output(tmp_path)
+    build(minimal, output)
+    assert without_marker(output) == expected(minimal)
+
+
+def test_an_output_on_another_file_system_is_written_not_linked(minimal: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == minimal.stat().st_dev or not os.access(shm, os.W_OK):
+        pytest.skip("needs /dev/shm on a file system of its own")
+    parent = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        build(minimal, parent / "output")
+        assert without_marker(parent / "output") == expected(minimal)
+        assert all(p.stat().st_nlink == 1 for p in (parent / "output").rglob("*") if p.is_file())
+    finally:
+        shutil.rmtree(parent)
