@@ -32,7 +32,7 @@ from ocopsite.urls import Urls
 from ocopsite.validate import validate_site
 from ocopsite.write import Written, write_output
 
-PRUNED = ("page", "links", "template", "yaml")  # kinds kept on disk only while a build uses them
+PRUNED = ("page", "links", "template", "yaml", "search-doc")  # kinds kept on disk only while a build uses them
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def index_files(cat: Catalogue, strings: Mapping[str, Strings], urls: Urls, cach
     things: list[Entry | Producer | TourismSite | Place] = [
         *cat.products, *cat.views[cat.site.config.default_language.code].producers,
         *cat.views[cat.site.config.default_language.code].tourism, *cat.places]
-    docs = [cache.remember("search-doc", digest(key, _digest(thing), _context(cat, thing)),
+    docs = [cache.kept("search-doc", digest(key, _digest(thing), _context(cat, thing)),
                            lambda thing=thing: _doc(cat, thing, synonyms)) for thing in things]  # type: ignore[misc]
     files: dict[str, bytes] = {}
     anywhere: defaultdict[str, list[int]] = defaultdict(list)
