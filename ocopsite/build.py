@@ -43,6 +43,7 @@ class Made:
     urls: Urls
     pages: list[PageSpec]
     files: Mapping[str, bytes]
+    token: bytes  # what the output's marker file holds: it changes whenever a file does
     warnings: list[Problem]
     words: Mapping[str, tuple[str, str]]  # what ``serve`` says of a failed rebuild, in each language
 
@@ -103,7 +104,8 @@ def make(root: Path, cache: Cache, today: dt.date | None = None, base_url: str |
     files.update(render(renderer, [worker], keys, cache, workers))
     links.check(files, keys, cache, workers)
     words = {code: (s.texts["serve.title"], s.texts["serve.intro"]) for code, s in strings.items()}
-    return Made(catalogue, urls, pages, files, problems.warnings, words)
+    token = f"ocopsite {len(files)} {digest(worker.data['version'], files[output_file(worker)])}\n".encode()
+    return Made(catalogue, urls, pages, files, token, problems.warnings, words)
 
 
 def render(renderer: Renderer, pages: list[PageSpec], keys: Mapping[str, str], cache: Cache, workers: Workers,
@@ -126,7 +128,8 @@ def render(renderer: Renderer, pages: list[PageSpec], keys: Mapping[str, str], c
 def _worker(pages: list[PageSpec], keys: Mapping[str, str], files: Mapping[str, bytes]) -> PageSpec:
     """The service worker, versioned by the names and bytes of every other file: a build that
     changes any of them changes it, so that browsers install it anew and drop the old saved
-    pages; one that changes none (the same site on another machine) keeps it."""
+    pages; one that changes none (the same site on another machine) keeps it. (With the
+    worker's own bytes, the version is the output's marker too: one pass over every file.)"""
     total = 0
     for name in sorted(files):
         total = zlib.crc32(files[name], zlib.crc32(name.encode(), total))
@@ -143,7 +146,7 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     start = time.perf_counter()
     cache = cache or Cache(root / FOLDER)
     made = make(root, cache, today, base_url, jobs, progress)
-    written = write_output(output, made.files, previous, Store(root / FOLDER / "files"))
+    written = write_output(output, made.files, previous, Store(root / FOLDER / "files"), made.token)
     cache.finish(prune=PRUNED)
     pages = sum(name.endswith(".html") for name in made.files)
     return BuildResult(pages, len(made.files), time.perf_counter() - start, made.warnings, written, made.words)

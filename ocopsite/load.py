@@ -92,13 +92,15 @@ class _Reader:
     def yaml(self, path: Path, required: bool = False) -> Doc | None:
         return self.parsed(path, required)[0]
 
-    def parsed(self, path: Path | str, required: bool = False) -> tuple[Doc | None, str]:
-        """A YAML file parsed (again only if its text changed), its problems reported; and its text."""
-        if not os.path.lexists(path):
+    def parsed(self, path: Path | str, required: bool = False,
+               entry: os.DirEntry[str] | None = None) -> tuple[Doc | None, str]:
+        """A YAML file parsed (again only if its text changed), its problems reported; and its text.
+        ``entry``: the file as its folder's listing gave it, if it did (its type is then known)."""
+        if entry is None and not os.path.lexists(path):
             if required:
                 self.problems.error(self.rel(path), 0, "file is missing")
             return None, ""
-        text = self.text(path, MAX_YAML_BYTES)
+        text = self.text(path, MAX_YAML_BYTES, entry)
         if text is None:
             return None, ""
         name = self.rel(path)
@@ -111,15 +113,15 @@ class _Reader:
         self.problems.items.extend(problems)
         return doc, text
 
-    def text(self, path: Path | str, limit: int) -> str | None:
+    def text(self, path: Path | str, limit: int, entry: os.DirEntry[str] | None = None) -> str | None:
         """A file's text, or None after reporting why it cannot be read."""
-        data = self.raw(path, limit)
+        data = self.raw(path, limit, entry)
         return None if data is None else decode(self.rel(path), data, self.problems)
 
-    def raw(self, path: Path | str, limit: int | None) -> bytes | None:
+    def raw(self, path: Path | str, limit: int | None, entry: os.DirEntry[str] | None = None) -> bytes | None:
         """The bytes of a plain file inside the site (at most ``limit``, or the first ``HEAD``)."""
         name = self.rel(path)
-        if not self.plain(path):
+        if not self.plain(path, entry):
             return None
         try:
             # O_NONBLOCK: opening a pipe would otherwise wait for a writer; no effect on a file
@@ -142,11 +144,11 @@ class _Reader:
             return None
         return data
 
-    def plain(self, path: Path | str) -> bool:
+    def plain(self, path: Path | str, entry: os.DirEntry[str] | None = None) -> bool:
         """Content is read from regular files only, none of them a symbolic link or inside one:
         a link could lead anywhere (.git, ~/.ssh). A folder found plain up to the site's root
-        is not looked at again in this reading."""
-        if os.path.islink(path):
+        is not looked at again in this reading. (A listing's ``entry`` knows if it is a link.)"""
+        if entry.is_symlink() if entry is not None else os.path.islink(path):
             self.problems.error(self.rel(path), 0, "is a symbolic link; put the file itself here")
             return False
         folder, looked = os.path.dirname(path), []
@@ -179,21 +181,23 @@ class _Reader:
 
     def bundle(self, section: str, folder: Path) -> Bundle:
         main = BUNDLE_FILES[section]
-        doc, text = self.parsed(os.path.join(folder, main), required=True) if main else (None, "")
+        listing = _listing(folder)
+        own = next((entry for entry in listing if entry.name == main), None) if main else None
+        doc, text = self.parsed(os.path.join(folder, main), True, own) if main else (None, "")
         parts: list[str | bytes] = [self.rel(folder), main, text]
         texts: dict[str, Text] = {}
         files: dict[str, bytes | None] = {}
-        for entry in _listing(folder):
+        for entry in listing:
             path = entry.path  # a string: a Path made for each of thousands of files costs more than reading it
             if entry.name.startswith(".") or entry.name == main or entry.is_dir(follow_symlinks=False):
                 continue
             if entry.name.endswith(".md"):
-                markdown = self.text(path, MAX_MARKDOWN_BYTES)
+                markdown = self.text(path, MAX_MARKDOWN_BYTES, entry)
                 if markdown is not None and markdown.strip():  # an empty file is a missing text
                     texts[entry.name[:-3]] = Text(self.rel(path), markdown)
                     parts += [entry.name, markdown]
             else:  # a file that cannot be used is said so here, and known as refused (None) after
-                head = self.raw(path, None)
+                head = self.raw(path, None, entry)
                 files[entry.name] = head
                 parts += [entry.name, head or b"\0refused"]
         return Bundle(section, folder.name, self.rel(folder), doc, texts, files, digest(*parts))

@@ -55,15 +55,16 @@ class Written:
 
 
 def write_output(output: Path, files: Mapping[str, bytes], previous: Written | None = None,
-                 store: Store | None = None) -> Written:
+                 store: Store | None = None, token: bytes | None = None) -> Written:
     """Make ``output`` hold exactly ``files``. With ``previous`` (what this process wrote there
     last, if the folder's marker still says so), only the files that changed are written, each
     by an atomic rename, and those that went are deleted: for ``serve``, far faster, and every
     file is always whole, every link resolving (new files first, deletions last). Otherwise every
     file is written into a sibling folder that then takes ``output``'s place in one step; if
-    that fails, the folders made to hold ``output`` are removed again if they are empty."""
+    that fails, the folders made to hold ``output`` are removed again if they are empty.
+    ``token``: what the marker file is to hold, if the caller knows (else a checksum of all)."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
-    written = Written(files, _token(files))
+    written = Written(files, token or _token(files))
     if previous is not None and _marker(output) == previous.token:
         with _locked(output):
             _update(output, files, previous.files)
