@@ -12,8 +12,8 @@ cache switched off in turn, in the two situations where the caches are meant to 
   output folder: what a CI job that keeps the cache folder does), on every core (``--jobs``).
 
 A kind of the ``Cache`` (yaml, record, html, search-doc, template, page, links) is switched off
-by ``Without``, a ``Cache`` that for that kind never finds anything (``remember`` computes,
-``stored`` returns nothing) and keeps nothing (``store`` only counts), as if the cache were not
+by ``Without``, a ``Cache`` that for that kind never finds anything (``remember`` and ``kept``
+compute, ``stored`` returns nothing) and keeps nothing (``store`` only counts), as if the cache were not
 there; the two caches that are folders of their own (qr, images under .ocopsite-cache/) are
 switched off by deleting their folder before the build. Before each measured build the caches
 are made warm again (a build, not timed, of the same content with every cache on) where the one
@@ -88,6 +88,12 @@ class Without(Cache):
     def remember(self, kind: str, key: str, compute: Callable[[], T]) -> T:
         if kind != self.off:
             return super().remember(kind, key, compute)
+        self.misses[kind] = self.misses.get(kind, 0) + 1
+        return compute()
+
+    def kept(self, kind: str, key: str, compute: Callable[[], T]) -> T:
+        if kind != self.off:
+            return super().kept(kind, key, compute)
         self.misses[kind] = self.misses.get(kind, 0) + 1
         return compute()
 
