@@ -216,14 +216,14 @@ class Situation:
 
     def _build(self, off: str | None, jobs: int, previous: Written | None = None) -> tuple[BuildResult, Cache]:
         if self.name == "serve":
-            self.memory.off = off if off in KINDS else None
+            self.memory.off = off if off in (*KINDS, *FOLDERS) else None
             try:
                 result = build(self.site, self.output, cache=self.memory, previous=previous, jobs=jobs)
             finally:
                 self.memory.off = None
             self.last = result.written
             return result, self.memory
-        cache = Without(self.site / FOLDER, off if off in KINDS else None)
+        cache = Without(self.site / FOLDER, off if off in (*KINDS, *FOLDERS) else None)
         try:
             result = build(self.site, self.output, cache=cache, jobs=jobs)
         finally:

@@ -88,7 +88,7 @@ def make(root: Path, cache: Cache, today: dt.date | None = None, base_url: str |
     assets = fingerprint(raw.root / "templates" / "assets")
     pictures, files = publish(raw.root, catalogue.site)
     files.update((url, data) for url, data in assets.values())
-    files.update(qr_codes(catalogue, urls, raw.root / FOLDER, workers))
+    files.update(qr_codes(catalogue, urls, cache, raw.root / FOLDER, workers))
     files.update(search.index_files(catalogue, strings, urls, cache))
     renderer = Renderer(raw.root / "templates", site.config, strings, urls,
                         {name: url for name, (url, _) in assets.items()}, pictures, CompiledTemplates(cache))

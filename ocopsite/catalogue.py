@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -192,6 +192,7 @@ class _Index:
     places: Mapping[str, Place]
     groups: Mapping[str, tuple[Group, Sector]]
     distance: Mapping[str, float]
+    areas: dict[str, WhereToBuy] = field(default_factory=dict)  # the shops of a place, made once
 
 
 def _entry(product: Product, site: Site, index: _Index, today: dt.date) -> Entry:
@@ -215,9 +216,13 @@ def where_to_buy(product: Product, producer: Producer, place: Place | None, site
         return WhereToBuy("own", outlets(index.tourism[slug] for slug in product.sold_at))
     if producer.sold_at:
         return WhereToBuy("producer", outlets(index.tourism[slug] for slug in producer.sold_at))
-    shops = [s for s in site.tourism if s.sells]
-    near = [s for s in shops if place is not None and s.place == place.slug]
-    return WhereToBuy("area", outlets(near or shops), place if near else None)
+    area = place.slug if place is not None else ""
+    found = index.areas.get(area)
+    if found is None:  # the same for every product of the place
+        shops = [s for s in site.tourism if s.sells]
+        near = [s for s in shops if place is not None and s.place == place.slug]
+        found = index.areas[area] = WhereToBuy("area", outlets(near or shops), place if near else None)
+    return found
 
 
 def kilometres(reference: Any, location: Location | None) -> float | None:

@@ -8,10 +8,12 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import segno
 
+from ocopsite.cache import Cache, digest
 from ocopsite.catalogue import Catalogue
 from ocopsite.parallel import Workers
 from ocopsite.urls import Urls, short_link
@@ -36,10 +38,16 @@ def qr_svg(address: str) -> bytes:
     return out.getvalue() + b"\n"
 
 
-def qr_codes(cat: Catalogue, urls: Urls, cache: Path, workers: Workers) -> dict[str, bytes]:
-    """Every product's code, by the file it is published as: from ``cache`` (a folder) where it
-    holds one for the same address, else made on every core."""
+def qr_codes(cat: Catalogue, urls: Urls, cache: Cache, folder: Path, workers: Workers) -> Mapping[str, bytes]:
+    """Every product's code, by the file it is published as: all of them as the build before
+    made them if every address is the same (``cache``, in memory), else each from ``folder``
+    where it holds one for the same address, else made on every core."""
     addresses = {qr_file(e.slug): urls.absolute(short_link(e.slug)) for e in cat.products}
+    key = digest(str(VERSION), segno.__version__, *(f"{name} {address}" for name, address in addresses.items()))
+    return cache.remember("qr", key, lambda: _codes(addresses, folder, workers))
+
+
+def _codes(addresses: Mapping[str, str], cache: Path, workers: Workers) -> dict[str, bytes]:
     found = {name: data for name, address in addresses.items() if (data := _cached(address, cache)) is not None}
     todo = [name for name in addresses if name not in found]
     for name, data in zip(todo, workers.map(qr_svg, [addresses[n] for n in todo]), strict=True):
