@@ -96,10 +96,15 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
     def start(self, callback: Callable[[], None]) -> bool:
         """Called by livereload once its server runs: watch, and have each change ask for a look
         (``callback``, livereload's, which calls ``examine``) ``QUIET`` seconds after it. No timer
-        runs while nothing changes."""
+        runs while nothing changes. A save made before the watch began (during the first build,
+        which no thread may run beside) sent no notice: one rebuild once the watch runs sees it,
+        as after lost notices; from cached results, it writes nothing if nothing changed."""
         loop = ioloop.IOLoop.current()
         self.look = lambda delay: loop.add_callback(loop.call_later, delay, callback)  # safe from any thread
-        self.observe()
+        self.observe()  # watching when this returns: watchdog starts its inotify watches here
+        with self.lock:
+            self.changed_at = self.clock()
+        self.look(QUIET)
         return True
 
     def observe(self) -> None:

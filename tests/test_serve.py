@@ -283,6 +283,27 @@ def test_a_warning_names_every_address_that_is_not_loopback(host: str, warned: b
     assert (exposure_warning(host) is not None) == warned
 
 
+def test_a_save_made_before_the_watch_began_is_built(minimal: Path) -> None:
+    """serve's first build runs before any thread, so before the watch: what is saved meanwhile
+    sends no notice, and the watch's start brings one rebuild, which sees it."""
+    built: list[float] = []
+    clock = Clock()
+    watcher = SourceWatcher(minimal, lambda: built.append(clock.now) is not None, clock=clock)
+    try:
+        watcher.start(lambda: None)  # livereload's callback; the test calls examine itself
+        watcher.examine()
+        assert built == [], "after a quiet moment, as any change"
+        clock.now += QUIET + 0.01
+        watcher.examine()
+        assert built == [clock.now], "no notice came, and yet one rebuild"
+        clock.now += 1
+        watcher.examine()
+        assert len(built) == 1
+    finally:
+        assert watcher.observer is not None
+        watcher.observer.stop()
+
+
 def test_notices_lost_by_the_watch_still_bring_a_rebuild(minimal: Path) -> None:
     """watchdog tells of an overflowed inotify queue only in its log: that counts as a change."""
     built: list[int] = []
