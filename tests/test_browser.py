@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from conftest import BROWSER_TIME, PHONE, browser_context, http_server
+from conftest import BROWSER_TIME, PHONE, browser_context, http_server, wait_for
 
 pytestmark = pytest.mark.clock
 
@@ -83,29 +84,50 @@ def test_a_short_link_opens_the_product_in_the_readers_language(page: Page, site
     page.wait_for_url(site_url + "vi/san-pham/alpha/")
 
 
+def connected(log: Path, url: str, times: int) -> None:
+    """Wait until the page at ``url`` has connected its live-reload socket ``times`` times (once
+    per load; serve's log says so): a save from then on reloads it, where one made before would
+    find no browser to tell."""
+    wait_for(lambda: log.read_text(encoding="utf-8").count(f"Browser Connected: {url}") >= times)
+
+
+def shown(page: Page, selector: str, log: Path, text: str | None = None) -> None:
+    """Wait for ``selector`` (with ``text``) on the page; if it never comes, say what serve said."""
+    try:
+        page.locator(selector, has_text=text).wait_for(timeout=15000)  # no eval: the pages' CSP forbids it
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"{selector} {text or ''} never shown; serve said:\n"
+                             + log.read_text(encoding="utf-8")[-3000:]) from None
+
+
 def test_serve_reloads_the_open_page_after_every_save(page: Page, served: tuple[str, Path, Path]) -> None:
-    base, site, _ = served
+    base, site, log = served
     product = site / "content/products/alpha/product.yaml"
     original = product.read_text(encoding="utf-8")
-    page.goto(base + "en/products/alpha/")
+    url = base + "en/products/alpha/"
+    page.goto(url)
     for n in range(2):  # livereload alone would ignore a second reload within 3 s
+        connected(log, url, n + 1)
         product.write_text(original.replace("Alpha fish sauce", f"Alpha edit {n}"), encoding="utf-8")
-        page.locator("h1", has_text=f"Alpha edit {n}").wait_for(timeout=15000)  # no eval: the pages' CSP forbids it
+        shown(page, "h1", log, f"Alpha edit {n}")
 
 
 def test_serve_shows_a_failed_edit_on_the_open_page_and_reloads_once_it_is_mended(
         page: Page, served: tuple[str, Path, Path]) -> None:
     """As Hugo's and Vite's error overlays: the page says what is wrong, where, in its language."""
-    base, site, _ = served
+    base, site, log = served
     product = site / "content/products/alpha/product.yaml"
     original = product.read_text(encoding="utf-8")
-    page.goto(base + "vi/san-pham/alpha/")
+    url = base + "vi/san-pham/alpha/"
+    page.goto(url)
+    connected(log, url, 1)
     product.write_text(original.replace("stars: 5", "stars: 9"), encoding="utf-8")
+    shown(page, "aside.build-errors", log)
     panel = page.locator("aside.build-errors")
-    panel.wait_for(timeout=15000)
     assert panel.locator("h2").inner_text() == "Không tạo được trang sau lần sửa này"
     assert "content/products/alpha/product.yaml:4" in panel.inner_text() and "not 9" in panel.inner_text()
     assert page.locator("h1").inner_text() == "Nước mắm Alpha", "the last good page, beneath"
+    connected(log, url, 2)
     product.write_text(original.replace("Nước mắm Alpha", "Nước mắm Alpha mới"), encoding="utf-8")
-    page.locator("h1", has_text="Nước mắm Alpha mới").wait_for(timeout=15000)
+    shown(page, "h1", log, "Nước mắm Alpha mới")
     assert page.locator("aside.build-errors").count() == 0
