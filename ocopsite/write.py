@@ -220,9 +220,9 @@ def _reuse(staging: Path, known: Manifest, digests: Mapping[str, str]) -> Manife
 def _fill(staging: Path, files: Mapping[str, bytes], digests: Mapping[str, str], kept: Manifest,
           store: Store) -> Manifest:
     """Write (or link from the store) every file not kept, and note how each was written: a
-    folder at a time, by ``WRITERS`` threads, since creating files and folders is mostly waiting
-    for the file system, which works on several at once. (The threads end here: nothing forks
-    after this step.)"""
+    folder at a time, by ``WRITERS`` threads where files are written, since writing is mostly
+    waiting for the file system, which works on several at once. (The threads end here: nothing
+    forks after this step.)"""
     by_folder: dict[str, list[str]] = {}
     for name in files:
         if name not in kept:
@@ -243,7 +243,10 @@ def _fill(staging: Path, files: Mapping[str, bytes], digests: Mapping[str, str],
         return made
 
     made: Manifest = {}
-    with ThreadPoolExecutor(WRITERS) as pool:
+    # Linking writes no data: what is left, making folders, contends for their parent's lock from
+    # several threads. 3,000 products' 14,616 folders and 18,867 links, alternating on this 2-core
+    # machine's disk: 5.4-13.5 s from one thread against 6.2-14.3 s from four, one faster each time.
+    with ThreadPoolExecutor(1 if linking[0] else WRITERS) as pool:
         for part in pool.map(fill, sorted(by_folder)):
             made.update(part)
     return made
