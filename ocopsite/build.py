@@ -146,7 +146,7 @@ def build(root: Path, output: Path, today: dt.date | None = None, base_url: str 
     start = time.perf_counter()
     cache = cache or Cache(root / FOLDER)
     made = make(root, cache, today, base_url, jobs, progress)
-    written = write_output(output, made.files, previous, Store(root / FOLDER / "files"), made.token)
+    written = write_output(output, made.files, made.token, previous, Store(root / FOLDER / "files"))
     cache.finish(prune=PRUNED)
     pages = sum(name.endswith(".html") for name in made.files)
     return BuildResult(pages, len(made.files), time.perf_counter() - start, made.warnings, written, made.words)

@@ -28,7 +28,6 @@ import hashlib
 import os
 import shutil
 import stat
-import zlib
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -54,17 +53,18 @@ class Written:
     token: bytes
 
 
-def write_output(output: Path, files: Mapping[str, bytes], previous: Written | None = None,
-                 store: Store | None = None, token: bytes | None = None) -> Written:
+def write_output(output: Path, files: Mapping[str, bytes], token: bytes, previous: Written | None = None,
+                 store: Store | None = None) -> Written:
     """Make ``output`` hold exactly ``files``. With ``previous`` (what this process wrote there
     last, if the folder's marker still says so), only the files that changed are written, each
     by an atomic rename, and those that went are deleted: for ``serve``, far faster, and every
     file is always whole, every link resolving (new files first, deletions last). Otherwise every
     file is written into a sibling folder that then takes ``output``'s place in one step; if
     that fails, the folders made to hold ``output`` are removed again if they are empty.
-    ``token``: what the marker file is to hold, if the caller knows (else a checksum of all)."""
+    ``token``: what the marker file is to hold, different for any other ``files`` (so that two
+    builds of the same site write the same bytes, and another build's folder is told apart)."""
     output = output.resolve()  # a symlinked output/ is replaced where it points
-    written = Written(files, token or _token(files))
+    written = Written(files, token)
     if previous is not None and _marker(output) == previous.token:
         with _locked(output):
             _update(output, files, previous.files)
@@ -94,15 +94,6 @@ def _update(output: Path, files: Mapping[str, bytes], previous: Mapping[str, byt
     for name in previous:
         if name not in files:
             (output / name).unlink(missing_ok=True)
-
-
-def _token(files: Mapping[str, bytes]) -> bytes:
-    """What the marker file holds: a checksum of every file's name and bytes, so that two builds
-    of the same site write the same bytes, and another build's folder is told apart."""
-    total = 0
-    for name in sorted(files):
-        total = zlib.crc32(files[name], zlib.crc32(name.encode(), total))
-    return f"ocopsite {len(files)} {total:08x}\n".encode()
 
 
 def _marker(output: Path) -> bytes | None:
