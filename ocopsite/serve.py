@@ -102,9 +102,7 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
         loop = ioloop.IOLoop.current()
         self.look = lambda delay: loop.add_callback(loop.call_later, delay, callback)  # safe from any thread
         self.observe()  # watching when this returns: watchdog starts its inotify watches here
-        with self.lock:
-            self.changed_at = self.clock()
-        self.look(QUIET)
+        self._later()
         return True
 
     def observe(self) -> None:
@@ -137,18 +135,20 @@ class SourceWatcher(Watcher):  # type: ignore[misc]
         top, _, rest = inside.partition("/")
         if top not in SOURCES:
             return False
-        with self.lock:
-            self.changed_at = self.clock()
-            if not rest and top != "site.yaml" and kind in (EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED):
-                self.folders_moved = True
-        self.look(QUIET)
+        self._later(moved=not rest and top != "site.yaml"
+                    and kind in (EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED))
         return True
 
     def lost(self) -> None:
         """Notices may have been lost (the kernel's queue overflowed): build, and watch anew."""
+        self._later(moved=True)
+
+    def _later(self, moved: bool = False) -> None:
+        """A change to build once no other has come for ``QUIET`` seconds (``moved``: content/ or
+        templates/ appeared or went, so watch them anew too)."""
         with self.lock:
             self.changed_at = self.clock()
-            self.folders_moved = True
+            self.folders_moved = self.folders_moved or moved
         self.look(QUIET)
 
     def examine(self) -> tuple[str | None, float | None]:
