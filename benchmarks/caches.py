@@ -15,7 +15,8 @@ A kind of the ``Cache`` (yaml, record, html, search-doc, template, page, links) 
 by ``Without``, a ``Cache`` that for that kind never finds anything (``remember`` and ``kept``
 compute, ``stored`` returns nothing) and keeps nothing (``store`` only counts), as if the cache were not
 there; the two caches that are folders of their own (qr, images under .ocopsite-cache/) are
-switched off by deleting their folder before the build. Before each measured build the caches
+switched off by deleting their folder before the build (and, for qr, its set of codes that
+``remember`` keeps in memory, by switching off that kind too). Before each measured build the caches
 are made warm again (a build, not timed, of the same content with every cache on) where the one
 before left them cold. "written" (serve only) is the other saving of a rebuild: ``previous``,
 so that only changed files are written. "none" is a clean build: no .ocopsite-cache, no output.
